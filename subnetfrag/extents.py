@@ -1,0 +1,613 @@
+"""The core: an integer-only free-extent map with an aligned-block index.
+
+:class:`ExtentMap` models ``size`` addresses (offsets ``0 .. size - 1``; ``size``
+a power of two, at least 16) cut into aligned blocks of 16 (order-4 buddy blocks:
+the /28s of a subnet). It knows nothing of AWS, strings or netaddr; the
+:mod:`subnetfrag.subnet` layer above it does.
+
+What it keeps, and why (see docs/performance.md for the measurements):
+
+* ``_addr``: one byte per address. Bits 1-2 say who holds it (``FREE``,
+  ``USED`` by a single-address allocation, ``BLOCK_USED`` by a block allocation,
+  ``PINNED`` for never-allocatable addresses); bit 0 says the address lies in a
+  reservation. This *is* the address-level free-extent map: the free extents are
+  its maximal runs of bytes ``0``/``1``, found in C by a regular expression, and
+  every single-address question is one byte lookup.
+* Per block: the number of addresses not free (``_used``), the number free and
+  outside every reservation (``_ipfree``), and the block's reservation tier
+  (``_tier``: inside a *preferred* reservation, *general*, or *excluded* because it
+  overlaps an excluded reservation).
+* The candidate index for automatic block allocation: blocks with nothing used
+  and tier preferred or general. ``_cand`` (one byte per block: its tier, or
+  ``NONE``) answers "lowest candidate" with one C-level ``find``; a list per tier
+  with positions answers "uniform random candidate" in O(1); and the *runs* of
+  consecutive candidates of one tier, bucketed by length in integer bitsets,
+  answer best fit ("first block of the shortest run, lowest first") in O(1).
+* The single-address index: blocks with at least one free unreserved address in a
+  list (uniform random by rejection, O(1) expected), and bucketed by that count in
+  integer bitsets (pack: fullest block first, lowest first).
+* The reservations, in a :class:`sortedcontainers.SortedDict` keyed by start.
+
+Every mutation keeps all of them in step; :meth:`ExtentMap._check` recomputes
+everything from ``_addr`` and the reservations and asserts that they agree.
+
+The map trusts its caller for what the caller validates (the subnet layer checks
+every argument and raises the library's errors before calling in); it still
+refuses, with :class:`ValueError`, a mutation that would corrupt it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from random import Random
+
+from sortedcontainers import SortedDict
+
+__all__ = [
+    "BLOCK",
+    "BLOCK_BITS",
+    "BLOCK_USED",
+    "EXCLUDED",
+    "FREE",
+    "GENERAL",
+    "IN_RESERVATION",
+    "NONE",
+    "PINNED",
+    "PREFERRED",
+    "USED",
+    "ExtentMap",
+]
+
+BLOCK_BITS = 4
+BLOCK = 1 << BLOCK_BITS
+
+# Address states: one byte each. Bit 0 marks an address inside a reservation.
+FREE = 0
+IN_RESERVATION = 1
+USED = 2
+BLOCK_USED = 4
+PINNED = 6
+_HOLDER = 6
+
+# Block tiers (and reservation kinds): a block wholly inside a PREFERRED
+# reservation is taken first by automatic block allocation, then GENERAL blocks;
+# a block overlapping an EXCLUDED reservation is never taken automatically.
+PREFERRED = 0
+GENERAL = 1
+EXCLUDED = 2
+NONE = 2  # in ``_cand``: the block is not a candidate
+_OTHER_TIERS = ((GENERAL, NONE), (PREFERRED, NONE))
+
+
+def _table(fn: object) -> bytes:
+    return bytes(fn(i) for i in range(256))  # type: ignore[operator]
+
+
+_TO_BLOCK = _table(lambda s: BLOCK_USED | (s & 1) if s <= 1 else s)
+_FROM_BLOCK = _table(lambda s: s & 1 if s & _HOLDER == BLOCK_USED else s)
+_SET_RESERVED = _table(lambda s: s | 1)
+_CLEAR_RESERVED = _table(lambda s: s & ~1)
+_FREE_RUNS = re.compile(rb"[\x00\x01]+")
+_ALLOCATIONS = re.compile(rb"[\x02\x03]|[\x04\x05]{16}")
+
+
+def _lowbit(x: int) -> int:
+    """Index of the lowest set bit of ``x > 0``."""
+    return (x & -x).bit_length() - 1
+
+
+class ExtentMap:
+    """Free-extent map of ``size`` addresses with an aligned 16-block index.
+
+    Construction is O(size) in C plus O(size / 16) in Python.
+    Raises :class:`ValueError` unless ``size`` is a power of two >= 16.
+    """
+
+    __slots__ = (
+        "_addr",
+        "_bins",
+        "_bucket",
+        "_bucket_nonempty",
+        "_cand",
+        "_cand_lists",
+        "_cand_pos",
+        "_hint",
+        "_ip_list",
+        "_ip_pos",
+        "_ipfree",
+        "_lens",
+        "_resv",
+        "_tier",
+        "_used",
+        "navailable",
+        "nblocks",
+        "ncandidates",
+        "nfree",
+        "size",
+    )
+
+    def __init__(self, size: int) -> None:
+        if size < BLOCK or size & (size - 1):
+            raise ValueError(f"size must be a power of two >= {BLOCK}, not {size}")
+        nb = size >> BLOCK_BITS
+        self.size = size
+        self.nblocks = nb
+        self._addr = bytearray(size)
+        self._used = [0] * nb
+        self._ipfree = [BLOCK] * nb
+        self._tier = bytearray([GENERAL]) * nb
+        self._cand = bytearray([GENERAL]) * nb
+        self._cand_lists: tuple[list[int], list[int]] = ([], list(range(nb)))
+        self._cand_pos = list(range(nb))
+        # Runs of consecutive candidates of one tier: per tier, length -> bitset
+        # of run starts, and a bitset of the lengths present.
+        self._bins: tuple[dict[int, int], dict[int, int]] = ({}, {nb: 1})
+        self._lens = [0, 1 << nb]
+        # Blocks with a free unreserved address: a list for uniform choice, and
+        # per count 1..16 a bitset of blocks (plus a bitset of non-empty counts).
+        self._ip_list = list(range(nb))
+        self._ip_pos = list(range(nb))
+        self._bucket = [0] * (BLOCK + 1)
+        self._bucket[BLOCK] = (1 << nb) - 1
+        self._bucket_nonempty = 1 << BLOCK
+        self.nfree = size
+        self.navailable = size
+        self.ncandidates = nb
+        self._hint = 0  # no free unreserved address lies below it
+        self._resv: SortedDict = SortedDict()  # start -> (end, kind)
+
+    # ------------------------------------------------------------------ counts
+    # ``nfree`` (addresses neither allocated nor pinned), ``navailable`` (free
+    # addresses outside every reservation) and ``ncandidates`` (blocks an
+    # automatic block allocation could take) are plain attributes, read-only
+    # for callers: reading one is the cheapest thing Python does, O(1).
+
+    def candidate_count(self, tier: int | None = None) -> int:
+        """Blocks an automatic block allocation could take now (of one tier, or
+        of both when ``tier`` is None). O(1)."""
+        if tier is None:
+            return len(self._cand_lists[0]) + len(self._cand_lists[1])
+        return len(self._cand_lists[tier])
+
+    # ------------------------------------------------------- address lookups
+
+    def state(self, off: int) -> int:
+        """The state byte of address ``off`` (holder bits | reservation bit). O(1)."""
+        return self._addr[off]
+
+    def used_in_block(self, block: int) -> int:
+        """Addresses of ``block`` that are allocated or pinned. O(1)."""
+        return self._used[block]
+
+    def tier_of_block(self, block: int) -> int:
+        """The block's reservation tier: PREFERRED, GENERAL or EXCLUDED. O(1)."""
+        return self._tier[block]
+
+    def address_states(self) -> memoryview:
+        """A read-only view of the state bytes, one per address. O(1)."""
+        return memoryview(self._addr).toreadonly()
+
+    # ---------------------------------------------------- single addresses
+
+    def take_address(self, off: int, state: int = USED) -> None:
+        """Mark the free address ``off`` as held (``USED`` or ``PINNED``).
+
+        O(1) amortised; O(log n) extra when it spoils a candidate block.
+        Raises :class:`ValueError` if the address is not free.
+        """
+        a = self._addr
+        s = a[off]
+        if s > IN_RESERVATION:
+            raise ValueError(f"offset {off} is not free")
+        a[off] = state | s
+        b = off >> BLOCK_BITS
+        u = self._used[b]
+        self._used[b] = u + 1
+        if not u and self._cand[b] != NONE:
+            self._uncandidate(b)
+        self.nfree -= 1
+        if not s:
+            c = self._ipfree[b]
+            self._ipfree[b] = c - 1
+            self.navailable -= 1
+            self._move_bucket(b, c, c - 1)
+
+    def give_address(self, off: int) -> None:
+        """Free the single-address allocation at ``off``.
+
+        O(1) amortised; O(log n) extra when it frees a whole block.
+        Raises :class:`ValueError` if ``off`` is not a single-address allocation.
+        """
+        a = self._addr
+        s = a[off]
+        if s & _HOLDER != USED:
+            raise ValueError(f"offset {off} is not a single-address allocation")
+        s &= IN_RESERVATION
+        a[off] = s
+        b = off >> BLOCK_BITS
+        u = self._used[b] - 1
+        self._used[b] = u
+        self.nfree += 1
+        if not s:
+            c = self._ipfree[b]
+            self._ipfree[b] = c + 1
+            self.navailable += 1
+            self._move_bucket(b, c, c + 1)
+            if off < self._hint:
+                self._hint = off
+        if not u and self._tier[b] != EXCLUDED:
+            self._candidate(b, self._tier[b])
+
+    # ---------------------------------------------------------------- blocks
+
+    def take_block(self, block: int) -> None:
+        """Mark every address of the wholly free ``block`` as held by a block
+        allocation. O(1) amortised; O(log n) extra when it was a candidate.
+        Raises :class:`ValueError` if any address of the block is not free."""
+        if self._used[block]:
+            raise ValueError(f"block {block} is not wholly free")
+        lo = block << BLOCK_BITS
+        a = self._addr
+        a[lo : lo + BLOCK] = a[lo : lo + BLOCK].translate(_TO_BLOCK)
+        self._used[block] = BLOCK
+        if self._cand[block] != NONE:
+            self._uncandidate(block)
+        self.nfree -= BLOCK
+        c = self._ipfree[block]
+        if c:
+            self._ipfree[block] = 0
+            self.navailable -= c
+            self._move_bucket(block, c, 0)
+
+    def give_block(self, block: int) -> None:
+        """Free the block allocation ``block``. O(1) amortised.
+        Raises :class:`ValueError` if ``block`` is not a block allocation."""
+        lo = block << BLOCK_BITS
+        a = self._addr
+        if a[lo] & _HOLDER != BLOCK_USED:
+            raise ValueError(f"block {block} is not a block allocation")
+        a[lo : lo + BLOCK] = a[lo : lo + BLOCK].translate(_FROM_BLOCK)
+        self._used[block] = 0
+        self.nfree += BLOCK
+        c = a.count(FREE, lo, lo + BLOCK)
+        if c:
+            self._ipfree[block] = c
+            self.navailable += c
+            self._move_bucket(block, 0, c)
+            if lo < self._hint:
+                self._hint = lo
+        tier = self._tier[block]
+        if tier != EXCLUDED:
+            self._candidate(block, tier)
+
+    # ------------------------------------------------------------ reservations
+
+    def reservation_overlapping(self, lo: int, hi: int) -> tuple[int, int, int] | None:
+        """The first reservation ``(start, end, kind)`` overlapping ``[lo, hi)``,
+        or None. O(log r) for r reservations."""
+        d = self._resv
+        i = d.bisect_right(lo) - 1
+        if i >= 0:
+            start = d.keys()[i]
+            end, kind = d[start]
+            if end > lo:
+                return start, end, kind
+        for start in d.irange(lo, hi, inclusive=(True, False)):
+            end, kind = d[start]
+            return start, end, kind
+        return None
+
+    def reservations(self) -> Iterator[tuple[int, int, int]]:
+        """The reservations ``(start, end, kind)`` in address order. O(r)."""
+        for start, (end, kind) in self._resv.items():
+            yield start, end, kind
+
+    def reserve(self, lo: int, hi: int, kind: int) -> None:
+        """Reserve the aligned range ``[lo, hi)`` as PREFERRED or EXCLUDED.
+
+        Costs O(hi - lo) in C plus O((hi - lo) / 16) block updates.
+        Raises :class:`ValueError` for an unaligned range, an unknown kind or an
+        overlap with another reservation.
+        """
+        n = hi - lo
+        if n <= 0 or n & (n - 1) or lo % n or hi > self.size or lo < 0:
+            raise ValueError(f"[{lo}, {hi}) is not an aligned power-of-two range")
+        if kind not in (PREFERRED, EXCLUDED):
+            raise ValueError(f"unknown reservation kind {kind}")
+        if self.reservation_overlapping(lo, hi) is not None:
+            raise ValueError(f"[{lo}, {hi}) overlaps a reservation")
+        self._resv[lo] = (hi, kind)
+        a = self._addr
+        a[lo:hi] = a[lo:hi].translate(_SET_RESERVED)
+        self._refresh_blocks(lo, hi)
+
+    def unreserve(self, lo: int) -> tuple[int, int]:
+        """Remove the reservation starting at ``lo``; return its ``(end, kind)``.
+        Costs as :meth:`reserve`. Raises :class:`KeyError` if there is none."""
+        hi, kind = self._resv.pop(lo)
+        a = self._addr
+        a[lo:hi] = a[lo:hi].translate(_CLEAR_RESERVED)
+        if lo < self._hint:
+            self._hint = lo
+        self._refresh_blocks(lo, hi)
+        return hi, kind
+
+    def _block_tier(self, block: int) -> int:
+        lo = block << BLOCK_BITS
+        hit = self.reservation_overlapping(lo, lo + BLOCK)
+        if hit is None:
+            return GENERAL
+        start, end, kind = hit
+        if start <= lo and end >= lo + BLOCK:  # the reservation holds the block
+            return kind
+        # Reservations smaller than a block: any excluded one excludes it.
+        d = self._resv
+        for start in d.irange(lo, lo + BLOCK, inclusive=(True, False)):
+            if d[start][1] == EXCLUDED:
+                return EXCLUDED
+        return GENERAL
+
+    def _refresh_blocks(self, lo: int, hi: int) -> None:
+        """Recompute the per-block data of the blocks meeting ``[lo, hi)`` after
+        their reservation bits changed."""
+        a = self._addr
+        first = lo >> BLOCK_BITS
+        last = (hi - 1) >> BLOCK_BITS
+        for b in range(first, last + 1):
+            blo = b << BLOCK_BITS
+            c_old = self._ipfree[b]
+            c_new = a.count(FREE, blo, blo + BLOCK)
+            if c_new != c_old:
+                self._ipfree[b] = c_new
+                self.navailable += c_new - c_old
+                self._move_bucket(b, c_old, c_new)
+            tier = self._block_tier(b)
+            if tier != self._tier[b]:
+                if self._cand[b] != NONE:
+                    self._uncandidate(b)
+                self._tier[b] = tier
+                if not self._used[b] and tier != EXCLUDED:
+                    self._candidate(b, tier)
+
+    # ------------------------------------------------------- choice queries
+    # Each assumes at least one eligible candidate (check the counts first).
+
+    def lowest_address(self) -> int:
+        """The lowest free address outside every reservation. O(1) amortised
+        (a C scan from a cursor that only falls back on release)."""
+        i = self._addr.find(FREE, self._hint)
+        if i >= 0:
+            self._hint = i
+        return i
+
+    def random_address(self, rng: Random) -> int:
+        """A free address outside every reservation, uniform at random.
+
+        Rejection over (eligible block, slot) pairs: O(1) expected, at most 16
+        expected rounds when every eligible block has one free slot.
+        """
+        lst = self._ip_list
+        n = len(lst)
+        k = (n - 1).bit_length() + BLOCK_BITS
+        a = self._addr
+        getrandbits = rng.getrandbits
+        while True:
+            r = getrandbits(k)
+            j = r >> BLOCK_BITS
+            if j < n:
+                off = (lst[j] << BLOCK_BITS) | (r & (BLOCK - 1))
+                if not a[off]:
+                    return off
+
+    def packed_address(self) -> int:
+        """The lowest free unreserved address of the block with the fewest such
+        addresses (ties: the lowest block). O(n / 64) word operations."""
+        c = _lowbit(self._bucket_nonempty)
+        lo = _lowbit(self._bucket[c]) << BLOCK_BITS
+        return self._addr.find(FREE, lo, lo + BLOCK)
+
+    def lowest_block(self, tier: int) -> int:
+        """The lowest candidate block of ``tier``. O(n) in C, early exit."""
+        return self._cand.find(tier)
+
+    def random_block(self, tier: int, rng: Random) -> int:
+        """A candidate block of ``tier``, uniform at random. O(1) expected."""
+        lst = self._cand_lists[tier]
+        n = len(lst)
+        k = (n - 1).bit_length()
+        while True:
+            j = rng.getrandbits(k)
+            if j < n:
+                return lst[j]
+
+    def packed_block(self, tier: int) -> int:
+        """Best fit: the first block of the shortest run of consecutive candidates
+        of ``tier`` (ties: the lowest run). O(n / 64) word operations."""
+        length = _lowbit(self._lens[tier])
+        return _lowbit(self._bins[tier][length])
+
+    # ------------------------------------------------------------- iteration
+
+    def free_extents(self) -> Iterator[tuple[int, int]]:
+        """Maximal runs ``[lo, hi)`` of free addresses in address order: sorted,
+        disjoint and non-adjacent. O(size) in C plus O(1) per run."""
+        for m in _FREE_RUNS.finditer(self._addr):
+            yield m.start(), m.end()
+
+    def largest_free_run(self) -> int:
+        """The length of the longest free extent (0 when nothing is free). O(size)."""
+        return max((m.end() - m.start() for m in _FREE_RUNS.finditer(self._addr)), default=0)
+
+    def allocations(self) -> Iterator[tuple[int, int]]:
+        """Allocations ``(offset, length)`` in address order: length 1 for single
+        addresses, 16 for blocks. O(size) in C plus O(1) per allocation."""
+        for m in _ALLOCATIONS.finditer(self._addr):
+            yield m.start(), m.end() - m.start()
+
+    def candidate_runs(self, tier: int) -> Iterator[tuple[int, int]]:
+        """Runs ``[first, end)`` of consecutive candidate blocks of ``tier``, in
+        block order. O(n) in C plus O(1) per run."""
+        for m in re.finditer(re.escape(bytes([tier])) + b"+", self._cand):
+            yield m.start(), m.end()
+
+    # ------------------------------------------------------ index upkeep
+
+    def _move_bucket(self, b: int, c: int, nc: int) -> None:
+        """Move block ``b`` from free-unreserved count ``c`` to ``nc``."""
+        bk = self._bucket
+        bit = 1 << b
+        if c:
+            v = bk[c] ^ bit
+            bk[c] = v
+            if not v:
+                self._bucket_nonempty ^= 1 << c
+        else:
+            self._ip_pos[b] = len(self._ip_list)
+            self._ip_list.append(b)
+        if nc:
+            v = bk[nc]
+            if not v:
+                self._bucket_nonempty |= 1 << nc
+            bk[nc] = v | bit
+        else:
+            lst = self._ip_list
+            pos = self._ip_pos
+            i = pos[b]
+            last = lst.pop()
+            if last != b:
+                lst[i] = last
+                pos[last] = i
+
+    def _bin(self, tier: int, start: int, length: int) -> None:
+        d = self._bins[tier]
+        v = d.get(length, 0)
+        if not v:
+            self._lens[tier] |= 1 << length
+        d[length] = v | (1 << start)
+
+    def _unbin(self, tier: int, start: int, length: int) -> None:
+        d = self._bins[tier]
+        v = d[length] ^ (1 << start)
+        if v:
+            d[length] = v
+        else:
+            del d[length]
+            self._lens[tier] ^= 1 << length
+
+    def _run_bounds(self, tier: int, lo: int, hi: int) -> tuple[int, int]:
+        """Extend ``[lo, hi)`` to the run of ``tier`` candidates around it."""
+        cm = self._cand
+        o1, o2 = _OTHER_TIERS[tier]
+        start = max(cm.rfind(o1, 0, lo), cm.rfind(o2, 0, lo)) + 1
+        e1 = cm.find(o1, hi)
+        e2 = cm.find(o2, hi)
+        end = self.nblocks
+        if 0 <= e1 < end:
+            end = e1
+        if 0 <= e2 < end:
+            end = e2
+        return start, end
+
+    def _uncandidate(self, b: int) -> None:
+        cm = self._cand
+        tier = cm[b]
+        lst = self._cand_lists[tier]
+        pos = self._cand_pos
+        self.ncandidates -= 1
+        i = pos[b]
+        last = lst.pop()
+        if last != b:
+            lst[i] = last
+            pos[last] = i
+        start, end = self._run_bounds(tier, b, b + 1)
+        cm[b] = NONE
+        self._unbin(tier, start, end - start)
+        if b > start:
+            self._bin(tier, start, b - start)
+        if end > b + 1:
+            self._bin(tier, b + 1, end - b - 1)
+
+    def _candidate(self, b: int, tier: int) -> None:
+        cm = self._cand
+        lst = self._cand_lists[tier]
+        self.ncandidates += 1
+        self._cand_pos[b] = len(lst)
+        lst.append(b)
+        start, end = self._run_bounds(tier, b, b + 1)
+        if start < b:
+            self._unbin(tier, start, b - start)
+        if end > b + 1:
+            self._unbin(tier, b + 1, end - b - 1)
+        cm[b] = tier
+        self._bin(tier, start, end - start)
+
+    # ------------------------------------------------------------ invariants
+
+    def _check(self) -> None:
+        """Recompute every index from the state bytes and the reservations and
+        assert that they agree. O(size). For tests."""
+        a = self._addr
+        nb = self.nblocks
+        assert len(a) == self.size
+        # Reservations: sorted, disjoint, aligned; their bits match the bytes.
+        prev_end = 0
+        expected_resv = bytearray(self.size)
+        for start, (end, kind) in self._resv.items():
+            assert start >= prev_end and end > start and kind in (PREFERRED, EXCLUDED)
+            n = end - start
+            assert n & (n - 1) == 0 and start % n == 0
+            expected_resv[start:end] = b"\x01" * n
+            prev_end = end
+        assert bytes(b & 1 for b in a) == bytes(expected_resv)
+        assert all(s & _HOLDER != 0 or s <= 1 for s in a)
+        nfree = nipfree = 0
+        cand_lists: tuple[list[int], list[int]] = ([], [])
+        buckets = [0] * (BLOCK + 1)
+        ip_blocks = []
+        for b in range(nb):
+            lo = b << BLOCK_BITS
+            chunk = a[lo : lo + BLOCK]
+            holders = [s & _HOLDER for s in chunk]
+            n_blockused = holders.count(BLOCK_USED)
+            assert n_blockused in (0, BLOCK), f"block {b} partly block-allocated"
+            used = BLOCK - holders.count(FREE)
+            assert self._used[b] == used, (b, self._used[b], used)
+            ipf = chunk.count(FREE)
+            assert self._ipfree[b] == ipf, (b, self._ipfree[b], ipf)
+            nfree += BLOCK - used
+            nipfree += ipf
+            tier = self._block_tier(b)
+            assert self._tier[b] == tier, (b, self._tier[b], tier)
+            is_cand = used == 0 and tier != EXCLUDED
+            assert self._cand[b] == (tier if is_cand else NONE), b
+            if is_cand:
+                cand_lists[tier].append(b)
+                assert self._cand_lists[tier][self._cand_pos[b]] == b
+            if ipf:
+                buckets[ipf] |= 1 << b
+                ip_blocks.append(b)
+                assert self._ip_list[self._ip_pos[b]] == b
+        assert self.nfree == nfree and self.navailable == nipfree
+        assert self.ncandidates == len(cand_lists[0]) + len(cand_lists[1])
+        for t in (PREFERRED, GENERAL):
+            assert sorted(self._cand_lists[t]) == cand_lists[t]
+            bins: dict[int, int] = {}
+            for first, end in self.candidate_runs(t):
+                bins[end - first] = bins.get(end - first, 0) | (1 << first)
+            assert self._bins[t] == bins, (t, self._bins[t], bins)
+            assert self._lens[t] == sum(1 << n for n in bins)
+        assert sorted(self._ip_list) == ip_blocks
+        assert self._bucket == buckets
+        assert self._bucket_nonempty == sum(1 << c for c in range(BLOCK + 1) if buckets[c])
+        first_free = a.find(FREE)
+        assert first_free == -1 or self._hint <= first_free
+        # Free extents: sorted, disjoint, coalesced, and exactly the free bytes.
+        prev = -1
+        total = 0
+        for lo, hi in self.free_extents():
+            assert lo > prev + 1 or (prev == -1 and lo >= 0)
+            assert hi > lo
+            prev = hi - 1
+            total += hi - lo
+        assert total == nfree
