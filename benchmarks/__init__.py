@@ -1,0 +1,1 @@
+"""subnetfrag's benchmark suite: ``make bench`` or ``python -m benchmarks``."""
