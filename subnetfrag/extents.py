@@ -18,11 +18,12 @@ What it keeps, and why (see docs/performance.md for the measurements):
   (``_tier``: inside a *preferred* reservation, *general*, or *excluded* because it
   overlaps an excluded reservation).
 * The candidate index for automatic block allocation: blocks with nothing used
-  and tier preferred or general. ``_cand`` (one byte per block: its tier, or
-  ``NONE``) answers "lowest candidate" with one C-level ``find``; a list per tier
-  with positions answers "uniform random candidate" in O(1); and the *runs* of
-  consecutive candidates of one tier, bucketed by length in integer bitsets,
-  answer best fit ("first block of the shortest run, lowest first") in O(1).
+  and tier preferred or general. Per tier, a byte per block (1 for a candidate)
+  answers "lowest candidate" with one C-level ``find``; a list with positions
+  answers "uniform random candidate" in O(1); and the *runs* of consecutive
+  candidates, with boundary tags at both ends and bucketed by length in integer
+  bitsets, answer best fit ("first block of the shortest run, lowest first")
+  with two lowest-bit operations.
 * The single-address index: blocks with at least one free unreserved address in a
   list (uniform random by rejection, O(1) expected), and bucketed by that count in
   integer bitsets (pack: fullest block first, lowest first).
@@ -52,7 +53,6 @@ __all__ = [
     "FREE",
     "GENERAL",
     "IN_RESERVATION",
-    "NONE",
     "PINNED",
     "PREFERRED",
     "USED",
@@ -76,8 +76,6 @@ _HOLDER = 6
 PREFERRED = 0
 GENERAL = 1
 EXCLUDED = 2
-NONE = 2  # in ``_cand``: the block is not a candidate
-_OTHER_TIERS = ((GENERAL, NONE), (PREFERRED, NONE))
 
 
 def _table(fn: object) -> bytes:
@@ -90,6 +88,7 @@ _SET_RESERVED = _table(lambda s: s | 1)
 _CLEAR_RESERVED = _table(lambda s: s & ~1)
 _FREE_RUNS = re.compile(rb"[\x00\x01]+")
 _ALLOCATIONS = re.compile(rb"[\x02\x03]|[\x04\x05]{16}")
+_CANDIDATE_RUNS = re.compile(rb"\x01+")
 
 
 def _lowbit(x: int) -> int:
@@ -109,15 +108,17 @@ class ExtentMap:
         "_bins",
         "_bucket",
         "_bucket_nonempty",
-        "_cand",
         "_cand_lists",
         "_cand_pos",
+        "_candt",
         "_hint",
         "_ip_list",
         "_ip_pos",
         "_ipfree",
         "_lens",
         "_resv",
+        "_run_end",
+        "_run_start",
         "_tier",
         "_used",
         "navailable",
@@ -137,12 +138,22 @@ class ExtentMap:
         self._used = [0] * nb
         self._ipfree = [BLOCK] * nb
         self._tier = bytearray([GENERAL]) * nb
-        self._cand = bytearray([GENERAL]) * nb
+        # Candidates: per tier a byte per block (1 = candidate of that tier: the
+        # runs are searched in C) and a list for uniform choice; ``_cand_pos``
+        # is a block's index in its tier's list, -1 for a non-candidate.
+        self._candt = (bytearray(nb), bytearray([1]) * nb)
         self._cand_lists: tuple[list[int], list[int]] = ([], list(range(nb)))
         self._cand_pos = list(range(nb))
-        # Runs of consecutive candidates of one tier: per tier, length -> bitset
-        # of run starts, and a bitset of the lengths present.
-        self._bins: tuple[dict[int, int], dict[int, int]] = ({}, {nb: 1})
+        # Runs of consecutive candidates of one tier, with boundary tags (the
+        # end of the run starting at s, the start of the run ending at e) and,
+        # per tier, per length a bitset of run starts plus a bitset of the
+        # lengths present: best fit is two lowest-bit operations.
+        self._run_end = [0] * nb
+        self._run_start = [0] * nb
+        self._run_end[0] = nb
+        self._run_start[nb - 1] = 0
+        self._bins = ([0] * (nb + 1), [0] * (nb + 1))
+        self._bins[GENERAL][nb] = 1
         self._lens = [0, 1 << nb]
         # Blocks with a free unreserved address: a list for uniform choice, and
         # per count 1..16 a bitset of blocks (plus a bitset of non-empty counts).
@@ -204,7 +215,7 @@ class ExtentMap:
         b = off >> BLOCK_BITS
         u = self._used[b]
         self._used[b] = u + 1
-        if not u and self._cand[b] != NONE:
+        if not u and self._cand_pos[b] >= 0:
             self._uncandidate(b)
         self.nfree -= 1
         if not s:
@@ -251,7 +262,7 @@ class ExtentMap:
         a = self._addr
         a[lo : lo + BLOCK] = a[lo : lo + BLOCK].translate(_TO_BLOCK)
         self._used[block] = BLOCK
-        if self._cand[block] != NONE:
+        if self._cand_pos[block] >= 0:
             self._uncandidate(block)
         self.nfree -= BLOCK
         c = self._ipfree[block]
@@ -364,7 +375,7 @@ class ExtentMap:
                 self._move_bucket(b, c_old, c_new)
             tier = self._block_tier(b)
             if tier != self._tier[b]:
-                if self._cand[b] != NONE:
+                if self._cand_pos[b] >= 0:
                     self._uncandidate(b)
                 self._tier[b] = tier
                 if not self._used[b] and tier != EXCLUDED:
@@ -409,7 +420,7 @@ class ExtentMap:
 
     def lowest_block(self, tier: int) -> int:
         """The lowest candidate block of ``tier``. O(n) in C, early exit."""
-        return self._cand.find(tier)
+        return self._candt[tier].find(1)
 
     def random_block(self, tier: int, rng: Random) -> int:
         """A candidate block of ``tier``, uniform at random. O(1) expected."""
@@ -424,8 +435,7 @@ class ExtentMap:
     def packed_block(self, tier: int) -> int:
         """Best fit: the first block of the shortest run of consecutive candidates
         of ``tier`` (ties: the lowest run). O(n / 64) word operations."""
-        length = _lowbit(self._lens[tier])
-        return _lowbit(self._bins[tier][length])
+        return _lowbit(self._bins[tier][_lowbit(self._lens[tier])])
 
     # ------------------------------------------------------------- iteration
 
@@ -448,7 +458,7 @@ class ExtentMap:
     def candidate_runs(self, tier: int) -> Iterator[tuple[int, int]]:
         """Runs ``[first, end)`` of consecutive candidate blocks of ``tier``, in
         block order. O(n) in C plus O(1) per run."""
-        for m in re.finditer(re.escape(bytes([tier])) + b"+", self._cand):
+        for m in _CANDIDATE_RUNS.finditer(self._candt[tier]):
             yield m.start(), m.end()
 
     # ------------------------------------------------------ index upkeep
@@ -479,68 +489,70 @@ class ExtentMap:
                 lst[i] = last
                 pos[last] = i
 
-    def _bin(self, tier: int, start: int, length: int) -> None:
-        d = self._bins[tier]
-        v = d.get(length, 0)
+    def _add_run(self, tier: int, start: int, end: int) -> None:
+        self._run_end[start] = end
+        self._run_start[end - 1] = start
+        bins = self._bins[tier]
+        length = end - start
+        v = bins[length]
         if not v:
             self._lens[tier] |= 1 << length
-        d[length] = v | (1 << start)
+        bins[length] = v | (1 << start)
 
-    def _unbin(self, tier: int, start: int, length: int) -> None:
-        d = self._bins[tier]
-        v = d[length] ^ (1 << start)
-        if v:
-            d[length] = v
-        else:
-            del d[length]
+    def _drop_run(self, tier: int, start: int, end: int) -> None:
+        bins = self._bins[tier]
+        length = end - start
+        v = bins[length] ^ (1 << start)
+        bins[length] = v
+        if not v:
             self._lens[tier] ^= 1 << length
 
-    def _run_bounds(self, tier: int, lo: int, hi: int) -> tuple[int, int]:
-        """Extend ``[lo, hi)`` to the run of ``tier`` candidates around it."""
-        cm = self._cand
-        o1, o2 = _OTHER_TIERS[tier]
-        start = max(cm.rfind(o1, 0, lo), cm.rfind(o2, 0, lo)) + 1
-        e1 = cm.find(o1, hi)
-        e2 = cm.find(o2, hi)
-        end = self.nblocks
-        if 0 <= e1 < end:
-            end = e1
-        if 0 <= e2 < end:
-            end = e2
-        return start, end
-
     def _uncandidate(self, b: int) -> None:
-        cm = self._cand
-        tier = cm[b]
+        tier = self._tier[b]
         lst = self._cand_lists[tier]
         pos = self._cand_pos
-        self.ncandidates -= 1
         i = pos[b]
+        pos[b] = -1
         last = lst.pop()
         if last != b:
             lst[i] = last
             pos[last] = i
-        start, end = self._run_bounds(tier, b, b + 1)
-        cm[b] = NONE
-        self._unbin(tier, start, end - start)
+        self.ncandidates -= 1
+        ct = self._candt[tier]
+        # The run around b: its boundary tags give one end, a C search the other.
+        if b and ct[b - 1]:
+            if b + 1 < self.nblocks and ct[b + 1]:
+                start = ct.rfind(0, 0, b) + 1
+                end = self._run_end[start]
+            else:
+                start = self._run_start[b]
+                end = b + 1
+        else:
+            start = b
+            end = self._run_end[b]
+        ct[b] = 0
+        self._drop_run(tier, start, end)
         if b > start:
-            self._bin(tier, start, b - start)
+            self._add_run(tier, start, b)
         if end > b + 1:
-            self._bin(tier, b + 1, end - b - 1)
+            self._add_run(tier, b + 1, end)
 
     def _candidate(self, b: int, tier: int) -> None:
-        cm = self._cand
         lst = self._cand_lists[tier]
-        self.ncandidates += 1
         self._cand_pos[b] = len(lst)
         lst.append(b)
-        start, end = self._run_bounds(tier, b, b + 1)
-        if start < b:
-            self._unbin(tier, start, b - start)
-        if end > b + 1:
-            self._unbin(tier, b + 1, end - b - 1)
-        cm[b] = tier
-        self._bin(tier, start, end - start)
+        self.ncandidates += 1
+        ct = self._candt[tier]
+        start = b
+        end = b + 1
+        if b and ct[b - 1]:
+            start = self._run_start[b - 1]
+            self._drop_run(tier, start, b)
+        if end < self.nblocks and ct[end]:
+            end = self._run_end[b + 1]
+            self._drop_run(tier, b + 1, end)
+        ct[b] = 1
+        self._add_run(tier, start, end)
 
     # ------------------------------------------------------------ invariants
 
@@ -580,10 +592,13 @@ class ExtentMap:
             tier = self._block_tier(b)
             assert self._tier[b] == tier, (b, self._tier[b], tier)
             is_cand = used == 0 and tier != EXCLUDED
-            assert self._cand[b] == (tier if is_cand else NONE), b
+            for t in (PREFERRED, GENERAL):
+                assert self._candt[t][b] == (is_cand and t == tier), b
             if is_cand:
                 cand_lists[tier].append(b)
                 assert self._cand_lists[tier][self._cand_pos[b]] == b
+            else:
+                assert self._cand_pos[b] == -1, b
             if ipf:
                 buckets[ipf] |= 1 << b
                 ip_blocks.append(b)
@@ -592,11 +607,12 @@ class ExtentMap:
         assert self.ncandidates == len(cand_lists[0]) + len(cand_lists[1])
         for t in (PREFERRED, GENERAL):
             assert sorted(self._cand_lists[t]) == cand_lists[t]
-            bins: dict[int, int] = {}
+            bins = [0] * (nb + 1)
             for first, end in self.candidate_runs(t):
-                bins[end - first] = bins.get(end - first, 0) | (1 << first)
+                bins[end - first] |= 1 << first
+                assert self._run_end[first] == end and self._run_start[end - 1] == first
             assert self._bins[t] == bins, (t, self._bins[t], bins)
-            assert self._lens[t] == sum(1 << n for n in bins)
+            assert self._lens[t] == sum(1 << n for n in range(nb + 1) if bins[n])
         assert sorted(self._ip_list) == ip_blocks
         assert self._bucket == buckets
         assert self._bucket_nonempty == sum(1 << c for c in range(BLOCK + 1) if buckets[c])
