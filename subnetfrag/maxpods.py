@@ -1,0 +1,306 @@
+"""How many pods the VPC CNI lets a node run: the EKS max-pods arithmetic.
+
+Follows awslabs/amazon-eks-ami ``max-pods-calculator.sh`` (see docs/max-pods.md):
+
+- secondary-IP mode: ``ENIs x (IPv4 per ENI - 1) + 2`` (each ENI's primary
+  address carries no pod; the 2 are host-network pods, aws-node and kube-proxy);
+- prefix mode: ``ENIs x ((IPv4 per ENI - 1) x 16) + 2`` (each free slot holds a
+  /28 prefix of 16 addresses);
+- only the default network card's ENIs count; ``max_eni`` lowers the count
+  (``min(max_eni, ENIs)``); custom networking then takes one ENI away (the
+  primary ENI stays in the node's subnet and carries no pod);
+- the recommended value is capped: 110 when the type has 30 vCPUs or fewer,
+  250 above, in both modes. ``cap=False`` gives the calculator's
+  ``--show-max-allowed`` value.
+
+Where this module departs from the calculator it follows the VPC CNI, which is
+what actually hands out addresses: prefix mode on a type that is neither Nitro
+nor bare metal is an error here (the calculator silently falls back to
+secondary-IP arithmetic, and ipamd turns prefix delegation off), and a bare-metal
+type is allowed prefix mode (ipamd allows it; the calculator, seeing no
+hypervisor, falls back to secondary-IP arithmetic).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import SubnetFragError
+from .instances import SOURCE_DESCRIBE, InstanceLimits, InvalidInstanceLimits, lookup
+
+__all__ = [
+    "HOST_NETWORK_PODS",
+    "IPS_PER_PREFIX",
+    "MAX_PODS_CAP_HIGH_CPU",
+    "MAX_PODS_CAP_LOW_CPU",
+    "MAX_PODS_CAP_VCPU_THRESHOLD",
+    "InvalidDescribeResponse",
+    "InvalidMaxPodsArgument",
+    "MaxPods",
+    "PrefixDelegationUnsupported",
+    "from_describe_instance_types",
+    "max_pods",
+    "max_pods_cap",
+]
+
+#: Addresses in one /28 prefix.
+IPS_PER_PREFIX = 16
+#: Host-network pods every node runs (aws-node, kube-proxy), which take no pod address.
+HOST_NETWORK_PODS = 2
+#: The recommended-value ceilings of max-pods-calculator.sh, and the vCPU count
+#: at or below which the low one applies.
+MAX_PODS_CAP_LOW_CPU = 110
+MAX_PODS_CAP_HIGH_CPU = 250
+MAX_PODS_CAP_VCPU_THRESHOLD = 30
+
+
+class PrefixDelegationUnsupported(SubnetFragError, ValueError):
+    """Prefix mode asked for an instance type that is neither Nitro nor bare metal."""
+
+
+class InvalidMaxPodsArgument(SubnetFragError, ValueError):
+    """A max-pods argument out of range, of the wrong type, or a cap that cannot
+    be applied because the vCPU count is unknown."""
+
+
+class InvalidDescribeResponse(SubnetFragError, ValueError):
+    """A DescribeInstanceTypes response that lacks a key max pods needs, or holds
+    a value of the wrong type."""
+
+
+@dataclass(frozen=True, slots=True)
+class MaxPods:
+    """The max-pods value of one instance type under one CNI configuration.
+
+    - ``max_pods``: the recommended value (``uncapped`` when ``cap=False``).
+    - ``uncapped``: the arithmetic before the vCPU cap.
+    - ``enis``: the ENIs counted for pods, after ``max_eni`` and custom networking.
+    - ``ipv4_per_eni``, ``vcpus``: the instance limits used.
+    - ``source``: where those limits came from (``"bundled table"``,
+      ``"describe-instance-types"`` or ``"explicit limits"``).
+    - ``explanation``: the arithmetic as text, e.g.
+      ``"prefix mode 3 x 9 x 16 + 2 = 434, capped to 110 (2 vCPUs, <= 30)"``.
+    """
+
+    instance_type: str
+    max_pods: int
+    uncapped: int
+    enis: int
+    ipv4_per_eni: int
+    vcpus: int | None
+    source: str
+    explanation: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The value as a JSON-ready dict: instance_type, max_pods, uncapped,
+        enis, ipv4_per_eni, vcpus, source (the explanation is left out). O(1).
+        """
+        return {
+            "instance_type": self.instance_type,
+            "max_pods": self.max_pods,
+            "uncapped": self.uncapped,
+            "enis": self.enis,
+            "ipv4_per_eni": self.ipv4_per_eni,
+            "vcpus": self.vcpus,
+            "source": self.source,
+        }
+
+
+def max_pods_cap(vcpus: int) -> int:
+    """The calculator's ceiling on the recommended value: 110 for 30 vCPUs or
+    fewer, 250 above. Raises :class:`InvalidMaxPodsArgument` for a count below 1. O(1).
+    """
+    if not isinstance(vcpus, int) or isinstance(vcpus, bool) or vcpus < 1:
+        raise InvalidMaxPodsArgument(f"vcpus must be a positive integer, not {vcpus!r}")
+    if vcpus > MAX_PODS_CAP_VCPU_THRESHOLD:
+        return MAX_PODS_CAP_HIGH_CPU
+    return MAX_PODS_CAP_LOW_CPU
+
+
+def max_pods(
+    limits_or_type: InstanceLimits | str,
+    *,
+    prefix_delegation: bool = False,
+    custom_networking: bool = False,
+    max_eni: int | None = None,
+    cap: bool = True,
+) -> MaxPods:
+    """The max-pods value of an instance type (a name from the bundled table, or
+    :class:`InstanceLimits` from anywhere).
+
+    ``prefix_delegation`` selects prefix-mode arithmetic; ``custom_networking``
+    takes the primary ENI away; ``max_eni`` limits the ENIs counted (the CNI's
+    ``MAX_ENI``, the calculator's ``--cni-max-eni``); ``cap`` applies the
+    110/250 ceiling by vCPU count.
+
+    Raises :class:`~subnetfrag.instances.UnknownInstanceType` for a name the table
+    lacks, :class:`PrefixDelegationUnsupported` for prefix mode on a type that is
+    neither Nitro nor bare metal, and :class:`InvalidMaxPodsArgument` for a
+    ``max_eni`` below 1, an argument of the wrong type, or ``cap=True`` with
+    unknown vCPUs. O(1) (plus the table's one-time load for a name).
+    """
+    if isinstance(limits_or_type, InstanceLimits):
+        limits = limits_or_type
+    elif isinstance(limits_or_type, str):
+        limits = lookup(limits_or_type)
+    else:
+        raise InvalidMaxPodsArgument(
+            "max_pods() takes an instance type name or InstanceLimits, "
+            f"not {type(limits_or_type).__name__}"
+        )
+    if max_eni is not None and (
+        not isinstance(max_eni, int) or isinstance(max_eni, bool) or max_eni < 1
+    ):
+        raise InvalidMaxPodsArgument(f"max_eni must be a positive integer, not {max_eni!r}")
+    if prefix_delegation and not limits.prefix_delegation_supported:
+        hypervisor = limits.hypervisor or "an unreported hypervisor"
+        raise PrefixDelegationUnsupported(
+            f"prefix delegation needs a Nitro (or bare-metal) instance: {limits.instance_type} "
+            f"runs on {hypervisor}, where EC2 assigns no /28 prefixes and the VPC CNI "
+            "turns ENABLE_PREFIX_DELEGATION off"
+        )
+    if cap and limits.vcpus is None:
+        raise InvalidMaxPodsArgument(
+            f"cannot cap max pods for {limits.instance_type}: its vCPU count is unknown "
+            "(give InstanceLimits a vcpus value, or pass cap=False)"
+        )
+
+    def count(n: int) -> str:
+        return f"{n} ENI" if n == 1 else f"{n} ENIs"
+
+    steps: list[str] = []
+    enis = limits.enis
+    if max_eni is not None and max_eni < enis:
+        steps.append(f"max_eni {max_eni}: min({max_eni}, {enis}) = {count(max_eni)}")
+        enis = max_eni
+    if custom_networking:
+        steps.append(f"custom networking: {enis} - 1 = {count(enis - 1)} for pods")
+        enis -= 1
+
+    slots = limits.ipv4_per_eni - 1
+    if prefix_delegation:
+        uncapped = enis * (slots * IPS_PER_PREFIX) + HOST_NETWORK_PODS
+        formula = f"prefix mode {enis} x {slots} x {IPS_PER_PREFIX} + 2 = {uncapped}"
+    else:
+        uncapped = enis * slots + HOST_NETWORK_PODS
+        formula = f"{count(enis)} x ({limits.ipv4_per_eni} - 1) + 2 = {uncapped}"
+
+    value = uncapped
+    if not cap:
+        formula += " (uncapped)"
+    else:
+        assert limits.vcpus is not None  # checked above
+        ceiling = max_pods_cap(limits.vcpus)
+        relation = "<=" if limits.vcpus <= MAX_PODS_CAP_VCPU_THRESHOLD else ">"
+        why = f"{limits.vcpus} vCPUs, {relation} {MAX_PODS_CAP_VCPU_THRESHOLD}"
+        if uncapped > ceiling:
+            value = ceiling
+            formula += f", capped to {ceiling} ({why})"
+        else:
+            formula += f" (under the cap of {ceiling}: {why})"
+    steps.append(formula)
+
+    return MaxPods(
+        instance_type=limits.instance_type,
+        max_pods=value,
+        uncapped=uncapped,
+        enis=enis,
+        ipv4_per_eni=limits.ipv4_per_eni,
+        vcpus=limits.vcpus,
+        source=limits.source,
+        explanation="; ".join(steps),
+    )
+
+
+def _need(mapping: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
+    if key not in mapping:
+        raise InvalidDescribeResponse(f"{where} has no {key}")
+    value = mapping[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise InvalidDescribeResponse(
+            f"{where}.{key} must be {kind.__name__}, not {type(value).__name__}"
+        )
+    return value
+
+
+def _limits_from_info(info: Any, position: int) -> InstanceLimits:
+    if not isinstance(info, Mapping):
+        raise InvalidDescribeResponse(f"InstanceTypes[{position}] is not an object")
+    where = f"InstanceTypes[{position}]"
+    name = _need(info, "InstanceType", str, where)
+    where = f"{name}"
+    network = _need(info, "NetworkInfo", Mapping, where)
+    ipv4 = _need(network, "Ipv4AddressesPerInterface", int, f"{where}.NetworkInfo")
+    default_card = network.get("DefaultNetworkCardIndex", 0)
+    if not isinstance(default_card, int) or isinstance(default_card, bool):
+        raise InvalidDescribeResponse(f"{where}.NetworkInfo.DefaultNetworkCardIndex is not int")
+    cards = network.get("NetworkCards")
+    if cards:
+        if not isinstance(cards, list):
+            raise InvalidDescribeResponse(f"{where}.NetworkInfo.NetworkCards is not a list")
+        matching = [
+            card
+            for card in cards
+            if isinstance(card, Mapping) and card.get("NetworkCardIndex") == default_card
+        ]
+        if len(matching) != 1:
+            raise InvalidDescribeResponse(
+                f"{where}.NetworkInfo.NetworkCards has {len(matching)} cards with "
+                f"NetworkCardIndex {default_card} (the DefaultNetworkCardIndex)"
+            )
+        enis = _need(
+            matching[0],
+            "MaximumNetworkInterfaces",
+            int,
+            f"{where}.NetworkInfo.NetworkCards[{default_card}]",
+        )
+    else:
+        # Older responses carry no NetworkCards: the one card holds every ENI.
+        enis = _need(network, "MaximumNetworkInterfaces", int, f"{where}.NetworkInfo")
+    vcpu_info = _need(info, "VCpuInfo", Mapping, where)
+    vcpus = _need(vcpu_info, "DefaultVCpus", int, f"{where}.VCpuInfo")
+    hypervisor = info.get("Hypervisor", "")
+    bare_metal = info.get("BareMetal", False)
+    if not isinstance(hypervisor, str):
+        raise InvalidDescribeResponse(f"{where}.Hypervisor is not a string")
+    if not isinstance(bare_metal, bool):
+        raise InvalidDescribeResponse(f"{where}.BareMetal is not a boolean")
+    try:
+        return InstanceLimits(
+            instance_type=name,
+            enis=enis,
+            ipv4_per_eni=ipv4,
+            vcpus=vcpus,
+            hypervisor=hypervisor,
+            bare_metal=bare_metal,
+            source=SOURCE_DESCRIBE,
+        )
+    except InvalidInstanceLimits as error:
+        raise InvalidDescribeResponse(f"{where}: {error}") from None
+
+
+def from_describe_instance_types(response: Mapping[str, Any]) -> list[InstanceLimits]:
+    """Instance limits from one EC2 DescribeInstanceTypes response (boto3's dict,
+    or ``aws ec2 describe-instance-types --output json``), in response order.
+
+    Reads ``InstanceTypes[].InstanceType``, ``NetworkInfo.Ipv4AddressesPerInterface``,
+    ``NetworkInfo.DefaultNetworkCardIndex`` (0 when absent), the
+    ``MaximumNetworkInterfaces`` of the ``NetworkCards`` entry with that
+    ``NetworkCardIndex`` (``NetworkInfo.MaximumNetworkInterfaces`` when the
+    response has no cards), ``VCpuInfo.DefaultVCpus``, ``Hypervisor`` (``""`` when
+    absent, as for bare metal) and ``BareMetal`` (False when absent). Every
+    result has source ``"describe-instance-types"``. One page only: for a
+    paginated call, concatenate the pages' results. Other keys are ignored.
+
+    Raises :class:`InvalidDescribeResponse` when a needed key is missing or of
+    the wrong type, or the default card is not listed exactly once. O(n) in the
+    number of types and cards.
+    """
+    if not isinstance(response, Mapping):
+        raise InvalidDescribeResponse(
+            f"a DescribeInstanceTypes response is an object, not {type(response).__name__}"
+        )
+    infos = _need(response, "InstanceTypes", list, "response")
+    return [_limits_from_info(info, position) for position, info in enumerate(infos)]
