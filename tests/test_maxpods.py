@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import botocore.session
 import pytest
 
 from subnetfrag.errors import SubnetFragError
@@ -363,8 +364,7 @@ DESCRIBE_RESPONSE: dict[str, Any] = {
 
 
 def _stubbed_ec2() -> Any:
-    botocore_session = pytest.importorskip("botocore.session")
-    session = botocore_session.get_session()
+    session = botocore.session.get_session()
     return session.create_client(
         "ec2",
         region_name="us-east-1",
