@@ -28,6 +28,21 @@ class Owner:
 
     Every field is optional: a hand-built model may know nothing of owners,
     while state read from AWS knows the ENI and usually the instance.
+
+    - ``eni_id``, ``instance_id`` (``Attachment.InstanceId``), ``interface_type``
+      (EC2's ``InterfaceType``), ``description`` and ``requester_id`` come from
+      describe-network-interfaces; ``status`` is the ENI's ``Status``
+      (``"in-use"``, or ``"available"`` for a detached ENI that still holds its
+      addresses).
+    - ``primary`` is true for the ENI's primary private address only (never for
+      a prefix).
+    - ``owner_class`` is one of :data:`OWNER_CLASSES`; how :mod:`subnetfrag.aws`
+      derives it is documented in ``docs/aws.md``. In short: ``node-primary`` is
+      the primary address of an instance's primary network interface (device
+      index 0); ``eks-pod`` is every address and prefix on an ENI the VPC CNI or
+      the VPC resource controller made for pods (their primary addresses
+      included, with ``primary`` true), and the secondary addresses and prefixes
+      that the VPC CNI put on an EKS node's primary interface.
     """
 
     eni_id: str | None = None
@@ -37,6 +52,7 @@ class Owner:
     primary: bool = False
     description: str | None = None
     requester_id: str | None = None
+    status: str | None = None
 
     def __post_init__(self) -> None:
         if self.owner_class not in OWNER_CLASSES:

@@ -1,0 +1,42 @@
+"""Read real AWS state into subnetfrag's model: offline from saved AWS CLI /
+boto3 JSON (:func:`load_files`), live through boto3 (:func:`load_live`,
+``pip install subnetfrag[aws]``), or the bundled example (:func:`load_example`).
+
+The result, :class:`AwsState`, holds per subnet a
+:class:`~subnetfrag.subnet.Subnet` whose allocations carry their
+:class:`~subnetfrag.owner.Owner`, what describe-subnets said, and warnings
+(address conflicts, and the cross-check of EC2's AvailableIpAddressCount
+against the model). See ``docs/aws.md``.
+"""
+
+from .errors import AwsApiError, AwsError, AwsInputError, AwsUnavailable
+from .example import EXAMPLE_SUBNET_ID, example_paths, load_example
+from .ingest import CALLS, Page, Source, build_state, load_files, read_pages
+from .live import load_live
+from .owners import eks_node_ids, eni_class, owners_for_eni
+from .state import WARNING_KINDS, AwsState, AwsSubnet, AwsWarning, SubnetInfo
+
+__all__ = [
+    "CALLS",
+    "EXAMPLE_SUBNET_ID",
+    "WARNING_KINDS",
+    "AwsApiError",
+    "AwsError",
+    "AwsInputError",
+    "AwsState",
+    "AwsSubnet",
+    "AwsUnavailable",
+    "AwsWarning",
+    "Page",
+    "Source",
+    "SubnetInfo",
+    "build_state",
+    "eks_node_ids",
+    "eni_class",
+    "example_paths",
+    "load_example",
+    "load_files",
+    "load_live",
+    "owners_for_eni",
+    "read_pages",
+]
