@@ -351,13 +351,15 @@ def _holders(sub: Subnet, first: int, count: int) -> str:
             continue
         eni = owner.eni_id if owner is not None and owner.eni_id else "an unnamed holder"
         by_eni.setdefault(eni, []).append(value)
+    if count == 1:
+        return ", ".join(by_eni)
     parts = []
     for eni, values in by_eni.items():
         if len(values) == 1:
-            parts.append(f"{eni} ({format_ip(values[0])})")
+            parts.append(f"{eni}: {format_ip(values[0])}")
         else:
-            parts.append(f"{eni} ({len(values)} addresses from {format_ip(values[0])})")
-    return ", ".join(parts)
+            parts.append(f"{eni}: {len(values)} addresses from {format_ip(values[0])}")
+    return "; ".join(parts)
 
 
 def _place_eni(
@@ -373,13 +375,12 @@ def _place_eni(
     for addr, primary in addresses:
         try:
             sub.allocate_ip(addr, owner=primary_owner if primary else other_owner)
-        except AddressInUse:
-            value = parse_ip(addr)
+        except AddressInUse as exc:
             aws.warnings.append(
                 AwsWarning(
                     "address-conflict",
-                    f"{label}: address {addr} is also held by {_holders(sub, value, 1)}: the "
-                    "first holder is kept, this one ignored",
+                    f"{label}: {exc} (held by {_holders(sub, parse_ip(addr), 1)}): the first "
+                    "holder is kept, this one ignored",
                     aws.subnet_id,
                 )
             )
@@ -388,13 +389,13 @@ def _place_eni(
     for prefix in prefixes:
         try:
             sub.allocate_prefix(prefix, owner=other_owner)
-        except AddressInUse:
+        except AddressInUse as exc:
             first = parse_ip(prefix.partition("/")[0])
             aws.warnings.append(
                 AwsWarning(
                     "address-conflict",
-                    f"{label}: prefix {prefix} overlaps addresses already held "
-                    f"({_holders(sub, first, 16)}): the first holder is kept, this prefix ignored",
+                    f"{label}: {exc} (held by {_holders(sub, first, 16)}): the first holder "
+                    "is kept, this prefix ignored",
                     aws.subnet_id,
                 )
             )

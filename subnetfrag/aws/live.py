@@ -128,17 +128,20 @@ def _discover_cluster(
     """The cluster's VPC and ``{subnet_id: [why, ...]}``."""
     found: dict[str, list[str]] = {}
 
-    def add(ids: Iterable[Any], why: str) -> None:
+    def add(ids: Iterable[Any] | None, why: str) -> None:
         for sid in ids or []:
             if isinstance(sid, str):
                 found.setdefault(sid, []).append(why)
 
-    try:
-        desc = _call(eks, "describe_cluster", name=cluster)["cluster"]
-        vpc_id = desc["resourcesVpcConfig"]["vpcId"]
-    except (KeyError, TypeError):
-        raise AwsApiError(f"eks:DescribeCluster returned no VPC for cluster {cluster}") from None
-    add(desc["resourcesVpcConfig"].get("subnetIds"), "control-plane")
+    desc = _call(eks, "describe_cluster", name=cluster).get("cluster") or {}
+    config = desc.get("resourcesVpcConfig") or {}
+    add(config.get("subnetIds"), "control-plane")
+    vpc_id = config.get("vpcId")
+    if not vpc_id and found:  # not in every response: ask the control-plane subnets
+        page = _call(ec2, "describe_subnets", SubnetIds=list(found)[:1])
+        vpc_id = next((s.get("VpcId") for s in page.get("Subnets", [])), None)
+    if not vpc_id:
+        raise AwsApiError(f"eks:DescribeCluster returned no VPC for cluster {cluster}")
 
     def optional(step: Callable[[], None], what: str) -> None:
         try:
