@@ -425,8 +425,8 @@ def build_state(
     Raises :class:`AwsInputError` for a shape that is not the call's, a record
     lacking or mistyping a field, a subnet CIDR AWS would refuse, an address or
     prefix that is malformed, outside its subnet or AWS-reserved, reservations
-    that overlap. Cost: O(input) plus the model's allocation cost (about 3 µs
-    per address or prefix).
+    that overlap. Cost: O(input), about 10 µs per address or prefix in all
+    (a /16 with 20,000 addresses: about 0.2 s).
     """
     state = AwsState(source=source)
     infos: dict[str, tuple[str, SubnetInfo | None]] = {}
@@ -560,8 +560,8 @@ def load_files(
 
     Raises :class:`AwsInputError` for unreadable files, malformed JSON, wrong
     shapes and bad records (the message names the file and the record), and
-    when more than one source is ``"-"``. Cost: O(input) plus about 3 µs per
-    address or prefix; a /16 with 20,000 addresses loads in well under a second.
+    when more than one source is ``"-"``. Cost: as :func:`build_state`, plus
+    reading and parsing the JSON.
     """
     given = [s for s in (subnets, enis, reservations) if s is not None]
     if sum(1 for s in given if isinstance(s, str) and s == "-") > 1:
