@@ -5,6 +5,7 @@ allocations, CIDR reservations), ask whether it can still fit a /28, measure its
 fragmentation, and compare allocation policies.
 """
 
+from .capacity import CapacityPlan, InvalidCapacityArgument, plan_capacity
 from .errors import (
     AddressInUse,
     InsufficientCapacity,
@@ -41,18 +42,45 @@ from .maxpods import (
 )
 from .owner import OWNER_CLASSES, Owner
 from .policies import Policy, get_policy, policy_names, register_policy
+from .pool import PoolReport, SubnetPool, SubnetPoolError, UnknownStrategy, carve_subnets
 from .subnet import Reservation, Subnet
+from .vpc import (
+    CidrAssociationError,
+    CidrBlockInUse,
+    CidrBlockLimitExceeded,
+    CidrBlockSizeError,
+    CidrOverlap,
+    InvalidCidrBlockQuota,
+    PrimaryCidrBlock,
+    ReservedCidrRange,
+    RestrictedCidrAssociation,
+    SubnetConflict,
+    SubnetInUse,
+    SubnetNotInVpc,
+    SubnetPlacementError,
+    UnknownCidrBlock,
+    UnknownSubnet,
+    Vpc,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "OWNER_CLASSES",
     "AddressInUse",
+    "CapacityPlan",
+    "CidrAssociationError",
+    "CidrBlockInUse",
+    "CidrBlockLimitExceeded",
+    "CidrBlockSizeError",
+    "CidrOverlap",
     "InstanceLimits",
     "InsufficientCapacity",
     "InsufficientCidrBlocks",
     "InsufficientFreeAddresses",
+    "InvalidCapacityArgument",
     "InvalidCidr",
+    "InvalidCidrBlockQuota",
     "InvalidDescribeResponse",
     "InvalidInstanceLimits",
     "InvalidMaxPodsArgument",
@@ -64,22 +92,38 @@ __all__ = [
     "OutOfSubnet",
     "Owner",
     "Policy",
+    "PoolReport",
     "PrefixDelegationUnsupported",
+    "PrimaryCidrBlock",
     "Reservation",
     "ReservationConflict",
     "ReservedAddress",
+    "ReservedCidrRange",
+    "RestrictedCidrAssociation",
     "Subnet",
+    "SubnetConflict",
     "SubnetFragError",
+    "SubnetInUse",
+    "SubnetNotInVpc",
+    "SubnetPlacementError",
+    "SubnetPool",
+    "SubnetPoolError",
+    "UnknownCidrBlock",
     "UnknownInstanceType",
     "UnknownPolicy",
     "UnknownReservation",
+    "UnknownStrategy",
+    "UnknownSubnet",
+    "Vpc",
     "__version__",
+    "carve_subnets",
     "from_describe_instance_types",
     "get_policy",
     "instance_types",
     "lookup",
     "max_pods",
     "max_pods_cap",
+    "plan_capacity",
     "policy_names",
     "register_policy",
     "table_header",
