@@ -152,9 +152,11 @@ class SubnetPool:
         return list(self._order)
 
     def __len__(self) -> int:
+        """The number of subnets. O(1)."""
         return len(self._order)
 
     def __iter__(self) -> Iterator[Subnet]:
+        """The subnets in pool order (a snapshot: the pool may grow meanwhile). O(k)."""
         return iter(list(self._order))
 
     def add(self, subnet: Subnet) -> Subnet:
@@ -477,6 +479,9 @@ def carve_subnets(
         vpc.associate_cidr("100.64.0.0/16")
         pool = SubnetPool([...], on_exhausted=carve_subnets(
             vpc, 18, within="100.64.0.0/16", id_prefix="pods-"))
+
+    The subnet stays in ``vpc`` even when it cannot serve the request that
+    called the hook (a /27 has no /28 to give, say) and the pool refuses it.
 
     Raises, at once, :class:`~subnetfrag.errors.InvalidCidr` for a
     ``prefixlen`` outside 16 to 28 and
