@@ -5,6 +5,18 @@ allocations, CIDR reservations), ask whether it can still fit a /28, measure its
 fragmentation, and compare allocation policies.
 """
 
+from .advice import (
+    DefragPlan,
+    InvalidAdviceArgument,
+    Move,
+    OwnerGroup,
+    ReservationSuggestion,
+    apply_defrag,
+    movable_unless_primary,
+    plan_defrag,
+    suggest_reservation,
+)
+from .blockmap import BlockInfo, render_block_map
 from .capacity import CapacityPlan, InvalidCapacityArgument, plan_capacity
 from .errors import (
     AddressInUse,
@@ -40,6 +52,7 @@ from .maxpods import (
     max_pods,
     max_pods_cap,
 )
+from .metrics import FragmentationReport
 from .owner import OWNER_CLASSES, Owner
 from .policies import Policy, get_policy, policy_names, register_policy
 from .pool import PoolReport, SubnetPool, SubnetPoolError, UnknownStrategy, carve_subnets
@@ -68,16 +81,20 @@ __version__ = "0.1.0"
 __all__ = [
     "OWNER_CLASSES",
     "AddressInUse",
+    "BlockInfo",
     "CapacityPlan",
     "CidrAssociationError",
     "CidrBlockInUse",
     "CidrBlockLimitExceeded",
     "CidrBlockSizeError",
     "CidrOverlap",
+    "DefragPlan",
+    "FragmentationReport",
     "InstanceLimits",
     "InsufficientCapacity",
     "InsufficientCidrBlocks",
     "InsufficientFreeAddresses",
+    "InvalidAdviceArgument",
     "InvalidCapacityArgument",
     "InvalidCidr",
     "InvalidCidrBlockQuota",
@@ -88,15 +105,18 @@ __all__ = [
     "InvalidReservationKind",
     "InvalidState",
     "MaxPods",
+    "Move",
     "NotAllocated",
     "OutOfSubnet",
     "Owner",
+    "OwnerGroup",
     "Policy",
     "PoolReport",
     "PrefixDelegationUnsupported",
     "PrimaryCidrBlock",
     "Reservation",
     "ReservationConflict",
+    "ReservationSuggestion",
     "ReservedAddress",
     "ReservedCidrRange",
     "RestrictedCidrAssociation",
@@ -116,6 +136,7 @@ __all__ = [
     "UnknownSubnet",
     "Vpc",
     "__version__",
+    "apply_defrag",
     "carve_subnets",
     "from_describe_instance_types",
     "get_policy",
@@ -123,8 +144,12 @@ __all__ = [
     "lookup",
     "max_pods",
     "max_pods_cap",
+    "movable_unless_primary",
     "plan_capacity",
+    "plan_defrag",
     "policy_names",
     "register_policy",
+    "render_block_map",
+    "suggest_reservation",
     "table_header",
 ]
