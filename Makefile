@@ -1,4 +1,4 @@
-# make run: create .venv if needed and run the main job on the bundled example.
+# make run: create .venv if needed and run the main job (subnetfrag analyze) on the bundled example.
 # make test: create .venv if needed, then lint (ruff, mypy) and the whole test suite.
 PYTHON ?= python3
 VENV := .venv
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m subnetfrag.example
+	$(PY) -m subnetfrag analyze --example
 
 lint: $(STAMP)
 	$(PY) -m ruff check subnetfrag tests benchmarks

@@ -1,0 +1,14 @@
+"""The ``subnetfrag`` command line: ``analyze``, ``check``, ``advise`` and
+``max-pods`` (docs/cli.md). The console script calls :func:`main`; so does
+``python -m subnetfrag``.
+
+Modules: :mod:`.parser` (arguments, usage errors, exit codes), :mod:`.app`
+(``main``), :mod:`.sources` (files, live AWS or the example), one module per
+command, :mod:`.output` (streams and colour), :mod:`.live_limits`
+(``max-pods --aws``).
+"""
+
+from .app import main
+from .parser import EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_OK, EXIT_USAGE
+
+__all__ = ["EXIT_CHECK_FAILED", "EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "main"]

@@ -1,0 +1,57 @@
+"""``subnetfrag max-pods``: the VPC CNI max-pods value of an instance type,
+with the arithmetic (limits from the bundled table, or live with ``--aws``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..instances import InstanceLimits, UnknownInstanceType
+from ..maxpods import MaxPods, max_pods
+from ..render.terminal import Style
+from .live_limits import fetch_instance_limits
+from .output import CommandError, Output
+
+__all__ = ["render_max_pods", "run_max_pods"]
+
+
+def render_max_pods(result: MaxPods, style: Style, *, prefix_delegation: bool) -> str:
+    """The text form: the value, the arithmetic, and the limits used. O(1)."""
+    mode = "prefix mode" if prefix_delegation else "secondary-IP mode"
+    vcpus = "vCPUs unknown" if result.vcpus is None else f"{result.vcpus} vCPUs"
+    enis = f"{result.enis} ENI" + ("" if result.enis == 1 else "s")
+    return (
+        f"{result.instance_type}: max pods {style.paint(str(result.max_pods), 'bold')} "
+        f"({mode})\n"
+        f"  {result.explanation}\n"
+        f"  limits: {enis} for pods, {result.ipv4_per_eni} IPv4 addresses per ENI, "
+        f"{vcpus} (source: {result.source})\n"
+    )
+
+
+def run_max_pods(args: argparse.Namespace, output: Output) -> int:
+    """Run ``max-pods``; returns the exit status (0)."""
+    name: str = args.instance_type
+    limits: InstanceLimits | str = name
+    if args.aws:
+        limits = fetch_instance_limits(name, region=args.region, profile=args.profile)
+    try:
+        result = max_pods(
+            limits,
+            prefix_delegation=args.prefix_delegation,
+            custom_networking=args.custom_networking,
+            max_eni=args.max_eni,
+            cap=not args.no_cap,
+        )
+    except UnknownInstanceType as exc:
+        hint = f"did you mean {', '.join(exc.suggestions)}? " if exc.suggestions else ""
+        raise CommandError(
+            f"unknown instance type {name!r}: {hint}(not in the bundled table; --aws asks EC2)"
+        ) from None
+    if args.format == "json":
+        output.write(json.dumps(result.to_dict(), indent=2) + "\n")
+    else:
+        output.write(
+            render_max_pods(result, output.style, prefix_delegation=args.prefix_delegation)
+        )
+    return 0

@@ -1,0 +1,59 @@
+"""What every command writes with: the streams, colour, glyphs, and the error
+a command raises for a failure of its own (a file it cannot write)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import TextIO
+
+from ..aws import AwsWarning
+from ..render.terminal import Style, can_encode, colour_wanted
+
+__all__ = ["CommandError", "Output"]
+
+_MAP_GLYPHS = "□▣■"
+_PIECE = 4096
+
+
+class CommandError(Exception):
+    """A command's own failure (``subnetfrag: error: MESSAGE``, exit 3)."""
+
+
+@dataclass(slots=True)
+class Output:
+    """The streams a command writes to, with the colour and glyph choices
+    made for stdout."""
+
+    out: TextIO
+    err: TextIO
+    style: Style
+    ascii: bool
+
+    @classmethod
+    def for_streams(
+        cls, colour: str = "auto", out: TextIO | None = None, err: TextIO | None = None
+    ) -> Output:
+        """Output to ``out``/``err`` (default: the current sys.stdout and
+        sys.stderr), coloured per ``colour`` (``auto``, ``always``, ``never``);
+        ASCII block-map symbols when stdout cannot encode the Unicode ones."""
+        stdout = sys.stdout if out is None else out
+        stderr = sys.stderr if err is None else err
+        return cls(
+            stdout,
+            stderr,
+            Style(colour_wanted(stdout, colour)),
+            not can_encode(stdout, _MAP_GLYPHS),
+        )
+
+    def write(self, text: str) -> None:
+        """Write ``text`` to stdout as is, in pieces: when the reader goes away
+        (``| head``), a later piece fails with :class:`BrokenPipeError` rather
+        than one large write ending short and unnoticed."""
+        for start in range(0, len(text), _PIECE):
+            self.out.write(text[start : start + _PIECE])
+
+    def warn(self, warning: AwsWarning | str) -> None:
+        """One ``subnetfrag: warning: ...`` line on stderr."""
+        message = str(warning).replace("\n", " ")
+        self.err.write(f"subnetfrag: warning: {message}\n")

@@ -1,0 +1,416 @@
+"""The argument parser of ``subnetfrag``: every command, its options, and the
+checks argparse cannot express (which input options go together).
+
+Usage errors print one line on stderr (``subnetfrag analyze: error: ...``) and
+exit with :data:`EXIT_USAGE`; ``--help`` on every command ends with examples.
+"""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+from typing import NoReturn
+
+from ..render.terminal import COLOR_MODES
+
+__all__ = [
+    "EXIT_CHECK_FAILED",
+    "EXIT_ERROR",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "FORMATS",
+    "ArgumentParser",
+    "UsageError",
+    "build_parser",
+    "check_source",
+]
+
+EXIT_OK = 0  #: success; ``check``: every subnet healthy
+EXIT_CHECK_FAILED = 1  #: ``check``: at least one subnet fails a threshold
+EXIT_USAGE = 2  #: a usage error (argparse's code)
+EXIT_ERROR = 3  #: an error reading the input, from AWS, or in the library
+EXIT_INTERRUPTED = 130  #: interrupted (Ctrl-C)
+
+#: The ``--format`` values of ``analyze``.
+FORMATS: tuple[str, ...] = ("text", "json", "prometheus")
+
+
+class UsageError(Exception):
+    """Raised instead of exiting by :class:`ArgumentParser` errors; carries
+    the one-line message (``prog: error: ...``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with one-line errors: :meth:`error` raises :class:`UsageError`
+    (``main`` prints it and exits 2) instead of printing the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: error: {message} (see '{self.prog} --help')")
+
+
+_FORMATTER = argparse.RawDescriptionHelpFormatter
+_COLOR_HELP = (
+    "colour the text output: auto (on a terminal, unless NO_COLOR is set), always or "
+    "never (default: auto)"
+)
+
+
+def _wrap(text: str) -> str:
+    """A description wrapped for the raw formatter (which keeps the epilog's
+    line breaks and so would not wrap it)."""
+    return textwrap.fill(text, 79)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
+def _score(text: str) -> int:
+    value = _non_negative(text)
+    if value > 100:
+        raise argparse.ArgumentTypeError(f"a score is 0-100, not {value}")
+    return value
+
+
+def _aws_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument("--region", metavar="R", help="AWS region (with --aws)")
+    parser.add_argument("--profile", metavar="P", help="AWS CLI profile (with --aws)")
+
+
+def _source_options(parser: argparse.ArgumentParser) -> None:
+    """The input options shared by analyze, check and advise."""
+    files = parser.add_argument_group(
+        "input from saved AWS CLI output",
+        _wrap(
+            "each FILE is a path or '-' for standard input (one of them at most); "
+            "repeat an option to read several files of the same call"
+        ),
+    )
+    files.add_argument(
+        "--subnets",
+        metavar="FILE",
+        action="append",
+        help="aws ec2 describe-subnets --output json",
+    )
+    files.add_argument(
+        "--enis",
+        metavar="FILE",
+        action="append",
+        help="aws ec2 describe-network-interfaces --output json",
+    )
+    files.add_argument(
+        "--reservations",
+        metavar="FILE",
+        action="append",
+        help="aws ec2 get-subnet-cidr-reservations --output json (optional)",
+    )
+    live = parser.add_argument_group(
+        "input from AWS (boto3, read-only calls: pip install 'subnetfrag[aws]')"
+    )
+    live.add_argument("--aws", action="store_true", help="read the subnets live from AWS")
+    _aws_options(live)
+    live.add_argument("--vpc-id", metavar="ID", help="every subnet of this VPC (with --aws)")
+    live.add_argument(
+        "--cluster",
+        metavar="NAME",
+        help="the subnets of this EKS cluster (with --aws): control plane, node groups, "
+        "Fargate profiles, and subnets tagged for it",
+    )
+    parser.add_argument(
+        "--example",
+        action="store_true",
+        help="the bundled example: a fragmented /20 of an EKS cluster in prefix mode",
+    )
+    parser.add_argument(
+        "--subnet-id",
+        metavar="ID",
+        dest="subnet_ids",
+        action="extend",
+        nargs="+",
+        help="analyse only these subnets (repeatable; required with --aws unless "
+        "--vpc-id or --cluster is given)",
+    )
+    parser.add_argument("--color", choices=COLOR_MODES, default="auto", help=_COLOR_HELP)
+
+
+def check_source(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Check that the input options name exactly one source, complete: files
+    (``--subnets`` and ``--enis``), ``--aws`` with one selector, or
+    ``--example``. Calls ``parser.error`` otherwise."""
+    files = args.subnets is not None or args.enis is not None or args.reservations is not None
+    chosen = [
+        name
+        for name, given in (
+            ("--subnets/--enis", files),
+            ("--aws", args.aws),
+            ("--example", args.example),
+        )
+        if given
+    ]
+    if not chosen:
+        parser.error("give the input: --subnets FILE --enis FILE, --aws, or --example")
+    if len(chosen) > 1:
+        parser.error(f"give one input, not {' and '.join(chosen)}")
+    if not args.aws:
+        for option, value in (
+            ("--region", args.region),
+            ("--profile", args.profile),
+            ("--vpc-id", args.vpc_id),
+            ("--cluster", args.cluster),
+        ):
+            if value is not None:
+                parser.error(f"{option} needs --aws")
+    if files:
+        if args.subnets is None:
+            parser.error("--enis needs --subnets FILE (describe-subnets output)")
+        if args.enis is None:
+            parser.error("--subnets needs --enis FILE (describe-network-interfaces output)")
+        stdin = [f for f in (*args.subnets, *args.enis, *(args.reservations or [])) if f == "-"]
+        if len(stdin) > 1:
+            parser.error("only one input file can be '-' (standard input)")
+    if args.aws:
+        selectors = [
+            name
+            for name, given in (
+                ("--subnet-id", args.subnet_ids is not None),
+                ("--vpc-id", args.vpc_id is not None),
+                ("--cluster", args.cluster is not None),
+            )
+            if given
+        ]
+        if not selectors:
+            parser.error("--aws needs --subnet-id ID, --vpc-id ID or --cluster NAME")
+        if len(selectors) > 1:
+            parser.error(
+                f"give one of --subnet-id, --vpc-id or --cluster, not {' and '.join(selectors)}"
+            )
+
+
+_ANALYZE_EPILOG = """\
+examples:
+  subnetfrag analyze --example --map
+  subnetfrag analyze --subnets subnets.json --enis enis.json --reservations reservations.json
+  subnetfrag analyze --aws --region us-east-1 --cluster prod --format json
+  subnetfrag analyze --example --format prometheus > /var/lib/node_exporter/subnetfrag.prom
+  subnetfrag analyze --example --svg blocks.svg
+
+Save the inputs with:
+  aws ec2 describe-subnets --subnet-ids subnet-0abc --output json > subnets.json
+  aws ec2 describe-network-interfaces --filters Name=subnet-id,Values=subnet-0abc \\
+      --include-managed-resources --output json > enis.json
+  aws ec2 get-subnet-cidr-reservations --subnet-id subnet-0abc --output json > reservations.json
+"""
+
+_CHECK_EPILOG = """\
+examples:
+  subnetfrag check --example --min-free-prefixes 8
+  subnetfrag check --aws --cluster prod --min-free-prefixes 16 --max-score 75 || page-oncall
+
+exit status: 0 every subnet healthy, 1 at least one fails (one line each on stdout),
+2 usage error, 3 the input or AWS could not be read.
+"""
+
+_ADVISE_EPILOG = """\
+examples:
+  subnetfrag advise --example
+  subnetfrag advise --example --want 16 --prefixes 8 --keep-primaries
+  subnetfrag advise --example --relocate --format json
+  subnetfrag advise --subnets subnets.json --enis enis.json --reservations reservations.json
+"""
+
+_MAX_PODS_EPILOG = """\
+examples:
+  subnetfrag max-pods m5.large
+  subnetfrag max-pods m5.large --prefix-delegation
+  subnetfrag max-pods c5.4xlarge --custom-networking --format json
+  subnetfrag max-pods m7i.large --aws --region eu-west-1
+"""
+
+_MAIN_EPILOG = """\
+examples:
+  subnetfrag analyze --example --map
+  subnetfrag check --example --min-free-prefixes 8
+  subnetfrag advise --example
+  subnetfrag max-pods m5.large --prefix-delegation
+
+Run 'subnetfrag COMMAND --help' for a command's options. Exit status: 0 success,
+1 'check' found an unhealthy subnet, 2 usage error, 3 input, AWS or library error.
+"""
+
+
+def build_parser(version: str) -> ArgumentParser:
+    """The ``subnetfrag`` parser with its four commands. O(1)."""
+    parser = ArgumentParser(
+        prog="subnetfrag",
+        description=_wrap(
+            "IP fragmentation in AWS VPC subnets with EKS prefix delegation: "
+            "can a /28 prefix still fit, how fragmented is the subnet, what would fix it."
+        ),
+        epilog=_MAIN_EPILOG,
+        formatter_class=_FORMATTER,
+    )
+    parser.add_argument("--version", action="version", version=f"subnetfrag {version}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    analyze = commands.add_parser(
+        "analyze",
+        help="report fragmentation per subnet (text, JSON, Prometheus; block map, SVG)",
+        description=_wrap(
+            "Report, per subnet, free addresses and free /28 prefixes, the AWS "
+            "fragmentation score and band, stranded addresses, the kernel indices, the "
+            "largest free block, and who holds the addresses."
+        ),
+        epilog=_ANALYZE_EPILOG,
+        formatter_class=_FORMATTER,
+    )
+    _source_options(analyze)
+    analyze.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="text (default), json (one object per subnet, schema in docs/cli.md) or "
+        "prometheus (node_exporter textfile collector)",
+    )
+    analyze.add_argument(
+        "--map", action="store_true", help="draw the /28 block map (text format only)"
+    )
+    analyze.add_argument(
+        "--svg", metavar="FILE", help="also write the block map as a standalone SVG to FILE"
+    )
+
+    check = commands.add_parser(
+        "check",
+        help="exit 1 when a subnet has too few free /28 prefixes (cron, CI, alerts)",
+        description=_wrap(
+            "Check every subnet against thresholds; print one line per failing "
+            "subnet and exit 1 if any fails, exit 0 silently when all are healthy."
+        ),
+        epilog=_CHECK_EPILOG,
+        formatter_class=_FORMATTER,
+    )
+    _source_options(check)
+    check.add_argument(
+        "--min-free-prefixes",
+        metavar="N",
+        type=_non_negative,
+        required=True,
+        help="fail a subnet with fewer than N free /28 prefixes",
+    )
+    check.add_argument(
+        "--max-score",
+        metavar="S",
+        type=_score,
+        help="also fail a subnet whose AWS fragmentation score is above S (0-100)",
+    )
+    check.add_argument(
+        "-v", "--verbose", action="store_true", help="print a line for healthy subnets too"
+    )
+
+    advise = commands.add_parser(
+        "advise",
+        help="the repair plan (moves by owner, nodes to drain) and a prefix reservation",
+        description=_wrap(
+            "Say what would fix each subnet: the fewest address moves that free "
+            "more /28 blocks, grouped by owner (nodes to drain), and where a prefix CIDR "
+            "reservation should go, with the AWS CLI command and the Terraform block "
+            "that create it."
+        ),
+        epilog=_ADVISE_EPILOG,
+        formatter_class=_FORMATTER,
+    )
+    _source_options(advise)
+    advise.add_argument(
+        "--want",
+        metavar="K",
+        type=_positive,
+        help="free /28 blocks the repair plan should recover (default: 8)",
+    )
+    advise.add_argument(
+        "--prefixes",
+        metavar="N",
+        type=_positive,
+        help="free /28 blocks the suggested reservation should hold (default: as --want)",
+    )
+    advise.add_argument(
+        "--keep-primaries",
+        action="store_true",
+        help="never move an ENI's primary address (it leaves only with its ENI)",
+    )
+    advise.add_argument(
+        "--relocate",
+        action="store_true",
+        help="re-place each moved address in a block that stays spoiled, instead of releasing it",
+    )
+    advise.add_argument(
+        "--within",
+        metavar="CIDR",
+        help="recover blocks inside this CIDR only (a /28 or larger in the subnet)",
+    )
+    advise.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text (default) or json"
+    )
+
+    mp = commands.add_parser(
+        "max-pods",
+        help="the VPC CNI max-pods value of an instance type, with the arithmetic",
+        description=_wrap(
+            "The max-pods value the EKS max-pods calculator gives for an instance "
+            "type under the VPC CNI, with the arithmetic. Instance limits come from the "
+            "bundled table, or live from DescribeInstanceTypes with --aws."
+        ),
+        epilog=_MAX_PODS_EPILOG,
+        formatter_class=_FORMATTER,
+    )
+    mp.add_argument("instance_type", metavar="INSTANCE_TYPE", help="e.g. m5.large")
+    mp.add_argument(
+        "--prefix-delegation",
+        action="store_true",
+        help="prefix mode (ENABLE_PREFIX_DELEGATION=true): each slot holds a /28",
+    )
+    mp.add_argument(
+        "--custom-networking",
+        action="store_true",
+        help="custom networking: the primary ENI carries no pod",
+    )
+    mp.add_argument(
+        "--max-eni", metavar="N", type=_positive, help="count at most N ENIs (the CNI's MAX_ENI)"
+    )
+    mp.add_argument(
+        "--no-cap",
+        action="store_true",
+        help="the uncapped value (the calculator's --show-max-allowed): no 110/250 ceiling",
+    )
+    mp.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text (default) or json"
+    )
+    mp.add_argument(
+        "--aws",
+        action="store_true",
+        help="read the instance limits live from ec2:DescribeInstanceTypes",
+    )
+    _aws_options(mp)
+    mp.add_argument("--color", choices=COLOR_MODES, default="auto", help=_COLOR_HELP)
+    for command, sub in commands.choices.items():
+        sub.set_defaults(command_parser=sub, command=command)
+    return parser

@@ -1,0 +1,181 @@
+"""Repair advice as text (``subnetfrag advise``): the defrag plan grouped by
+owner, the prefix reservation, and the AWS CLI commands and Terraform blocks
+that create the reservation."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from ..advice import DefragPlan, Move, OwnerGroup, ReservationSuggestion
+from .terminal import Style
+
+__all__ = [
+    "RESERVATION_DESCRIPTION",
+    "aws_cli_command",
+    "render_plan",
+    "render_reservation",
+    "terraform_block",
+]
+
+#: The description given to the reservations subnetfrag suggests.
+RESERVATION_DESCRIPTION = "subnetfrag: keep for EKS /28 prefixes"
+
+
+def aws_cli_command(
+    subnet_id: str, cidr: str, *, region: str | None = None, profile: str | None = None
+) -> str:
+    """The ``aws ec2 create-subnet-cidr-reservation`` command that reserves
+    ``cidr`` in ``subnet_id`` for prefixes, shell-quoted. O(1)."""
+    words = [
+        "aws", "ec2", "create-subnet-cidr-reservation",
+        "--subnet-id", subnet_id,
+        "--cidr", cidr,
+        "--reservation-type", "prefix",
+        "--description", RESERVATION_DESCRIPTION,
+    ]  # fmt: skip
+    if region:
+        words += ["--region", region]
+    if profile:
+        words += ["--profile", profile]
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def _hcl_string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("${", "$${")
+    return f'"{escaped}"'
+
+
+def terraform_block(subnet_id: str, cidr: str) -> str:
+    """The equivalent Terraform ``aws_ec2_subnet_cidr_reservation`` resource
+    (AWS provider), named after the CIDR. O(1)."""
+    name = "eks_prefixes_" + re.sub(r"[^0-9A-Za-z]+", "_", cidr)
+    return "\n".join(
+        [
+            f'resource "aws_ec2_subnet_cidr_reservation" "{name}" {{',
+            f"  subnet_id        = {_hcl_string(subnet_id)}",
+            f"  cidr_block       = {_hcl_string(cidr)}",
+            '  reservation_type = "prefix"',
+            f"  description      = {_hcl_string(RESERVATION_DESCRIPTION)}",
+            "}",
+        ]
+    )
+
+
+def _plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+def _holder(move: Move) -> str:
+    o = move.owner
+    if o is None:
+        return "unknown holder"
+    parts = [o.owner_class]
+    if o.eni_id:
+        parts.append(o.eni_id)
+    if o.primary:
+        parts.append("primary")
+    return ", ".join(parts)
+
+
+def _group_heading(group: OwnerGroup, style: Style) -> str:
+    moves = _plural(len(group.moves), "address", "addresses")
+    if group.kind == "instance":
+        who = f"drain node {style.paint(group.owner or '?', 'bold')}"
+    elif group.kind == "eni":
+        classes = sorted({m.owner.owner_class for m in group.moves if m.owner is not None})
+        kind = f" ({', '.join(classes)})" if classes else ""
+        who = f"move ENI {style.paint(group.owner or '?', 'bold')}{kind}"
+    else:
+        who = "addresses without a recorded owner"
+    if group.blocks:
+        shared = f", {group.shared} shared with earlier owners" if group.shared else ""
+        gain = f"recovers {_plural(len(group.blocks), 'block')}{shared}: " + ", ".join(group.blocks)
+    else:
+        gain = "recovers no block on its own (completes blocks with later owners)"
+    return f"    {who}: {moves}, {gain}"
+
+
+def _move_line(move: Move) -> str:
+    where = f"{move.address} in {move.block}"
+    if move.to is not None:
+        where += f" -> {move.to} in {move.to_block}"
+    return f"      {where}  ({_holder(move)})"
+
+
+def render_plan(plan: DefragPlan, style: Style) -> list[str]:
+    """The defrag plan: a summary line, the nodes to drain, and the moves
+    grouped by owner (or in plan order when no owner is known). O(moves)."""
+    lines = []
+    verb = "relocate" if plan.relocate else "release"
+    area = f" inside {plan.within}" if plan.within else ""
+    if not plan.moves:
+        lines.append(f"  repair plan{area}: nothing to move")
+    else:
+        lines.append(
+            f"  repair plan{area}: {verb} {_plural(len(plan.moves), 'address', 'addresses')} "
+            f"to recover {_plural(len(plan.recovered), '/28 block')} "
+            f"(free /28 prefixes {plan.free_prefixes_before:,} -> {plan.free_prefixes_after:,})"
+        )
+    if plan.reason:
+        lines.append(f"    {style.paint('short:', 'yellow')} {plan.reason}")
+    nodes = [g.owner for g in plan.groups if g.kind == "instance" and g.owner]
+    if nodes:
+        lines.append(f"  nodes to drain ({len(nodes)}): {', '.join(nodes)}")
+    if plan.groups:
+        lines.append("  by owner, in order:")
+        for group in plan.groups:
+            lines.append(_group_heading(group, style))
+            lines += [_move_line(m) for m in group.moves]
+    elif plan.moves:
+        lines.append("  moves:")
+        lines += [_move_line(m) for m in plan.moves]
+    return lines
+
+
+def render_reservation(
+    subnet_id: str,
+    suggestion: ReservationSuggestion,
+    style: Style,
+    *,
+    after_plan: bool,
+    region: str | None = None,
+    profile: str | None = None,
+) -> list[str]:
+    """The reservation suggestion, then (when possible) the AWS CLI commands
+    and the Terraform blocks that create it. ``after_plan`` says the
+    suggestion was computed on the subnet as the plan leaves it. O(cidrs)."""
+    when = " once the plan is carried out" if after_plan else ""
+    s = suggestion
+    if not s.possible:
+        return [
+            f"  prefix reservation for {_plural(s.prefixes, 'free /28')}: "
+            f"{style.paint('not possible', 'yellow')}{when}: {s.reason}"
+        ]
+    lines = [
+        f"  prefix reservation: {', '.join(s.cidrs)} "
+        f"({_plural(s.addresses, 'address', 'addresses')}; "
+        f"{_plural(s.free_prefixes_inside, 'free /28')} inside{when}, "
+        f"{s.allocated_inside:,} allocated addresses stay where they are)",
+        f"    available addresses{when}: {s.available_ip_count_before:,}, then "
+        f"{s.available_ip_count_after:,} with the reservation (reserved space is kept for "
+        "prefixes: no automatic /32 lands in it)",
+    ]
+    if after_plan:
+        lines.append(
+            "    create the reservation before the moves: the addresses they free then "
+            "stay free for prefixes"
+        )
+    lines.append("")
+    lines.append("  AWS CLI:")
+    lines += [
+        "    " + aws_cli_command(subnet_id, cidr, region=region, profile=profile)
+        for cidr in s.cidrs
+    ]
+    lines.append("")
+    lines.append("  Terraform:")
+    for i, cidr in enumerate(s.cidrs):
+        if i:
+            lines.append("")
+        lines += ["    " + line for line in terraform_block(subnet_id, cidr).split("\n")]
+    return lines

@@ -1,0 +1,760 @@
+"""The command line in-process: ``main(argv)`` with captured output.
+
+Inputs are written here, in the AWS CLI's shapes, so that every number the
+commands print can be checked against the library's own answer.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from subnetfrag.advice import apply_defrag, plan_defrag, suggest_reservation
+from subnetfrag.aws import load_example, load_files
+from subnetfrag.cli import EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_OK, EXIT_USAGE, main
+from subnetfrag.cli.advise import advise_subnet
+from subnetfrag.maxpods import max_pods
+from subnetfrag.subnet import Subnet
+
+A = "subnet-0aaa0000000000001"  # 10.1.0.0/26: fragmented, 0 free /28 with the default ENIs
+B = "subnet-0bbb0000000000002"  # 10.1.1.0/24: nearly empty, healthy
+V6 = "subnet-0ccc0000000000003"  # IPv6-only
+VPC = "vpc-0aaa0000000000000"
+
+
+# ----------------------------------------------------------------- inputs
+
+
+def subnet_record(sid: str, cidr: str | None, available: int | None = None) -> dict[str, Any]:
+    rec: dict[str, Any] = {
+        "SubnetId": sid,
+        "VpcId": VPC,
+        "AvailabilityZone": "us-east-1a",
+        "State": "available",
+        "Tags": [{"Key": "Name", "Value": f"name-of-{sid[-1]}"}],
+    }
+    if cidr is None:
+        rec["Ipv6Native"] = True
+        rec["Ipv6CidrBlockAssociationSet"] = [{"Ipv6CidrBlock": "2600:1f18::/64"}]
+    else:
+        rec["CidrBlock"] = cidr
+    if available is not None:
+        rec["AvailableIpAddressCount"] = available
+    return rec
+
+
+def eni_record(
+    eni: str,
+    sid: str,
+    addresses: list[str],
+    *,
+    prefixes: tuple[str, ...] = (),
+    instance: str | None = None,
+    device: int = 0,
+    description: str = "",
+    interface_type: str = "interface",
+) -> dict[str, Any]:
+    rec: dict[str, Any] = {
+        "NetworkInterfaceId": eni,
+        "SubnetId": sid,
+        "InterfaceType": interface_type,
+        "Description": description,
+        "Status": "in-use",
+        "PrivateIpAddress": addresses[0],
+        "PrivateIpAddresses": [
+            {"PrivateIpAddress": a, "Primary": i == 0} for i, a in enumerate(addresses)
+        ],
+        "Ipv4Prefixes": [{"Ipv4Prefix": p} for p in prefixes],
+        "TagSet": [],
+    }
+    if instance is not None:
+        rec["Attachment"] = {"InstanceId": instance, "DeviceIndex": device, "Status": "attached"}
+    return rec
+
+
+def default_enis() -> list[dict[str, Any]]:
+    """Subnet A (10.1.0.0/26, blocks .0 .16 .32 .48): a node with a prefix in
+    .16, a pod ENI and a Lambda spoiling .32; B holds one node."""
+    return [
+        eni_record(
+            "eni-0000000000000000a",
+            A,
+            ["10.1.0.6"],
+            prefixes=("10.1.0.16/28",),
+            instance="i-0000000000000node1",
+        ),
+        eni_record(
+            "eni-0000000000000000b",
+            A,
+            ["10.1.0.33", "10.1.0.34"],
+            instance="i-0000000000000node1",
+            device=1,
+            description="aws-K8S-i-0000000000000node1",
+        ),
+        eni_record(
+            "eni-0000000000000000c",
+            A,
+            ["10.1.0.40"],
+            description="AWS Lambda VPC ENI-fn",
+            interface_type="lambda",
+        ),
+        eni_record("eni-0000000000000000d", B, ["10.1.1.10"], instance="i-0000000000000node2"),
+    ]
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, str]:
+    """Saved AWS CLI output for A, B and an IPv6-only subnet."""
+    docs = {
+        "subnets": {
+            "Subnets": [subnet_record(A, "10.1.0.0/26", 50), subnet_record(B, "10.1.1.0/24")]
+        },
+        "enis": {"NetworkInterfaces": default_enis()},
+        "reservations": {
+            "SubnetIpv4CidrReservations": [
+                {
+                    "SubnetCidrReservationId": "scr-0000000000000000a",
+                    "SubnetId": B,
+                    "Cidr": "10.1.1.128/26",
+                    "ReservationType": "prefix",
+                }
+            ],
+            "SubnetIpv6CidrReservations": [],
+        },
+        "subnets-v6": {"Subnets": [subnet_record(A, "10.1.0.0/26"), subnet_record(V6, None)]},
+    }
+    paths = {}
+    for name, doc in docs.items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(doc))
+        paths[name] = str(path)
+    return paths
+
+
+def file_args(files: dict[str, str], *extra: str) -> list[str]:
+    return [
+        "--subnets",
+        files["subnets"],
+        "--enis",
+        files["enis"],
+        "--reservations",
+        files["reservations"],
+        *extra,
+    ]
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+# ---------------------------------------------------------------- analyze
+
+
+def test_analyze_example_text_shows_the_report(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "analyze", "--example")
+    assert (status, err) == (0, "")
+    aws = next(iter(load_example()))
+    r = aws.subnet.report()
+    assert out.startswith(f"{aws.subnet_id}  {r.cidr}")
+    assert f"free /28 prefixes         {r.free_prefixes}  (a /28 prefix fits)" in out
+    assert f"AWS fragmentation score   {r.aws_fragmentation_score}  {r.aws_severity}" in out
+    assert f"{r.addresses.free:,} free, {r.addresses.available:,} available" in out
+    assert f"stranded addresses        {r.stranded_ips:,} free in no free /28" in out
+    assert f"unusable free space {r.unusable_free_index:.3f}" in out
+    assert f"largest free block        {r.largest_free_block}" in out
+    for cls, counts in aws.owner_summary().items():
+        assert any(
+            line.split() == [cls, f"{counts['addresses']:,}", str(counts["prefixes"]),
+                             str(counts["enis"])]
+            for line in out.splitlines()
+        ), cls  # fmt: skip
+    assert "\x1b[" not in out  # captured output is no terminal
+    assert "each cell one /28" not in out  # no map without --map
+
+
+def test_analyze_map_draws_the_block_map(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "analyze", "--example", "--map")
+    assert status == 0
+    rows = [line for line in out.splitlines() if line.startswith("  10.42.")]
+    assert len(rows) == 16  # a /20: 16 rows of 16 blocks
+    assert "256 blocks; each cell one /28" in out
+
+
+def test_analyze_json_has_exactly_the_report_keys_plus_owners_and_warnings(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str]
+) -> None:
+    status, out, err = run(capsys, "analyze", *file_args(files), "--format", "json")
+    assert (status, err) == (0, "")
+    docs = json.loads(out)
+    state = load_files(files["subnets"], files["enis"], files["reservations"])
+    assert [d["subnet_id"] for d in docs] == [A, B]
+    for doc, aws in zip(docs, state, strict=True):
+        report = aws.subnet.report().to_dict()
+        assert set(doc) == set(report) | {"owners", "warnings"}
+        assert {k: doc[k] for k in report} == report
+        assert doc["owners"] == aws.owner_summary()
+        assert doc["warnings"] == [w.to_dict() for w in aws.warnings]
+    # A: AvailableIpAddressCount 50 differs from the model: a warning in the JSON.
+    assert [w["kind"] for w in docs[0]["warnings"]] == ["available-mismatch"]
+    assert docs[0]["owners"]["lambda"] == {"addresses": 1, "prefixes": 0, "enis": 1}
+
+
+def test_analyze_subnet_id_selects_and_orders(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str]
+) -> None:
+    status, out, _ = run(
+        capsys, "analyze", *file_args(files), "--format", "json", "--subnet-id", B, A
+    )
+    assert status == 0
+    assert [d["subnet_id"] for d in json.loads(out)] == [B, A]
+    status, out, _ = run(capsys, "analyze", *file_args(files, "--subnet-id", B))
+    assert status == 0 and A not in out and B in out
+
+
+def test_analyze_prometheus_has_one_sample_per_subnet(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str]
+) -> None:
+    status, out, _ = run(capsys, "analyze", *file_args(files), "--format", "prometheus")
+    assert status == 0
+    free = [line for line in out.splitlines() if line.startswith("subnetfrag_free_prefixes{")]
+    state = load_files(files["subnets"], files["enis"], files["reservations"])
+    expected = [
+        f'subnetfrag_free_prefixes{{subnet_id="{s.subnet_id}",cidr="{s.info.cidr}"}} '
+        f"{s.subnet.free_prefix_count()}"
+        for s in state
+    ]
+    assert free == expected
+    assert out.count("# TYPE subnetfrag_free_prefixes gauge") == 1
+
+
+def test_analyze_reads_stdin_and_several_files_of_one_call(
+    capsys: pytest.CaptureFixture[str],
+    files: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    enis = default_enis()
+    first, second = tmp_path / "enis-1.json", tmp_path / "enis-2.json"
+    first.write_text(json.dumps({"NetworkInterfaces": enis[:2]}))
+    second.write_text(json.dumps({"NetworkInterfaces": enis[2:]}))
+    monkeypatch.setattr("sys.stdin", io.StringIO(Path(files["subnets"]).read_text()))
+    status, out, _ = run(
+        capsys,
+        "analyze",
+        "--subnets",
+        "-",
+        "--enis",
+        str(first),
+        "--enis",
+        str(second),
+        "--format",
+        "json",
+    )
+    assert status == 0
+    whole = load_files(files["subnets"], files["enis"])
+    assert [d["free_prefixes"] for d in json.loads(out)] == [
+        s.subnet.free_prefix_count() for s in whole
+    ]
+    assert json.loads(out)[0]["owners"] == next(iter(whole)).owner_summary()
+
+
+def test_state_warnings_go_to_stderr(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str]
+) -> None:
+    status, out, err = run(
+        capsys, "analyze", "--subnets", files["subnets-v6"], "--enis", files["enis"],
+        "--format", "json",
+    )  # fmt: skip
+    assert status == 0
+    assert [d["subnet_id"] for d in json.loads(out)] == [A]
+    assert err.startswith("subnetfrag: warning: ") and V6 in err and "IPv6" in err
+    assert len(err.splitlines()) == 1
+
+
+def test_analyze_text_lists_the_subnet_warnings(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str]
+) -> None:
+    status, out, _ = run(capsys, "analyze", *file_args(files, "--subnet-id", A))
+    assert status == 0
+    assert "warning: " in out and "AvailableIpAddressCount 50" in out
+
+
+def test_analyze_svg_writes_one_cell_per_block(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str], tmp_path: Path
+) -> None:
+    import xml.etree.ElementTree as ET
+
+    path = tmp_path / "map.svg"
+    status, _, _ = run(capsys, "analyze", *file_args(files), "--svg", str(path))
+    assert status == 0
+    root = ET.parse(path).getroot()
+    cells = [
+        e for e in root.iter("{http://www.w3.org/2000/svg}rect") if "block" in e.get("class", "")
+    ]
+    assert len(cells) == 4 + 16  # a /26 and a /24
+    tips = [c.findtext("{http://www.w3.org/2000/svg}title") or "" for c in cells]
+    assert tips[1].startswith("10.1.0.16/28: prefix-allocated")
+    assert "eni-0000000000000000a (eks-pod, i-0000000000000node1): prefix 10.1.0.16/28" in tips[1]
+
+
+# ------------------------------------------------------------------ check
+
+
+def test_check_exit_status_and_one_line_per_failing_subnet(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str]
+) -> None:
+    state = load_files(files["subnets"], files["enis"], files["reservations"])
+    free = {s.subnet_id: s.subnet.free_prefix_count() for s in state}
+    assert free[A] < 2 <= free[B]
+    status, out, _ = run(capsys, "check", *file_args(files), "--min-free-prefixes", "2")
+    assert status == EXIT_CHECK_FAILED
+    assert out.splitlines() == [f"FAIL {A} 10.1.0.0/26: {free[A]} free /28 prefixes, fewer than 2"]
+    status, out, _ = run(capsys, "check", *file_args(files), "--min-free-prefixes", str(free[A]))
+    assert (status, out) == (EXIT_OK, "")
+
+
+def test_check_verbose_and_max_score(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str]
+) -> None:
+    state = load_files(files["subnets"], files["enis"], files["reservations"])
+    score = {s.subnet_id: s.subnet.report().aws_fragmentation_score or 0 for s in state}
+    assert 0 <= score[B] < score[A]
+    status, out, _ = run(
+        capsys, "check", *file_args(files), "--min-free-prefixes", "0",
+        "--max-score", str(score[B]), "-v",
+    )  # fmt: skip
+    assert status == EXIT_CHECK_FAILED
+    lines = out.splitlines()
+    assert lines[0].startswith(f"FAIL {A} ") and f"score {score[A]}" in lines[0]
+    assert lines[1].startswith(f"ok   {B} ")
+    status, _, _ = run(
+        capsys, "check", *file_args(files), "--min-free-prefixes", "0", "--max-score", "100"
+    )
+    assert status == EXIT_OK
+
+
+def test_check_passes_a_subnet_without_score_on_max_score(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # A /28 subnet: its only block holds AWS-reserved addresses; no score.
+    (tmp_path / "s.json").write_text(json.dumps({"Subnets": [subnet_record(A, "10.9.0.0/28")]}))
+    (tmp_path / "e.json").write_text(json.dumps({"NetworkInterfaces": []}))
+    argv = ["check", "--subnets", str(tmp_path / "s.json"), "--enis", str(tmp_path / "e.json")]
+    assert run(capsys, *argv, "--min-free-prefixes", "0", "--max-score", "0")[0] == EXIT_OK
+    assert run(capsys, *argv, "--min-free-prefixes", "1")[0] == EXIT_CHECK_FAILED
+
+
+# ----------------------------------------------------------------- advise
+
+
+def test_advise_example_ends_with_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "advise", "--example")
+    assert status == 0
+    aws = next(iter(load_example()))
+    plan, suggestion = advise_subnet(aws, want=8, prefixes=8)
+    # The suggestion is made on the subnet as the plan leaves it.
+    after = Subnet.from_dict(aws.subnet.to_dict())
+    apply_defrag(after, plan_defrag(aws.subnet, 8))
+    assert suggestion == suggest_reservation(after, 8)
+    assert suggestion.possible and suggestion.cidrs
+    assert (
+        f"repair plan: release {len(plan.moves)} addresses to recover "
+        f"{len(plan.recovered)} /28 blocks" in out
+    )
+    nodes = [g.owner for g in plan.groups if g.kind == "instance"]
+    assert f"nodes to drain ({len(nodes)}): {', '.join(n or '' for n in nodes)}" in out
+    for group in plan.groups:
+        assert f"drain node {group.owner}: " in out
+    for move in plan.moves:
+        assert f"      {move.address} in {move.block}  (" in out
+    for cidr in suggestion.cidrs:
+        assert (
+            f"aws ec2 create-subnet-cidr-reservation --subnet-id {aws.subnet_id} --cidr {cidr} "
+            "--reservation-type prefix --description 'subnetfrag: keep for EKS /28 prefixes'"
+        ) in out
+        assert f'  cidr_block       = "{cidr}"' in out
+    assert out.count('resource "aws_ec2_subnet_cidr_reservation"') == len(suggestion.cidrs)
+    assert out.rstrip().endswith("}")  # ends with the Terraform block
+
+
+def test_advise_json_and_options(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(
+        capsys, "advise", "--example", "--want", "3", "--prefixes", "2", "--keep-primaries",
+        "--relocate", "--format", "json",
+    )  # fmt: skip
+    assert status == 0
+    (doc,) = json.loads(out)
+    assert set(doc) == {"subnet_id", "cidr", "plan", "reservation", "aws_cli", "terraform"}
+    aws = next(iter(load_example()))
+    plan, suggestion = advise_subnet(aws, want=3, prefixes=2, keep_primaries=True, relocate=True)
+    assert doc["plan"] == plan.to_dict()
+    assert doc["reservation"] == suggestion.to_dict()
+    assert plan.relocate and all(m.to is not None for m in plan.moves)
+    assert not any(m.owner is not None and m.owner.primary for m in plan.moves)
+    assert len(doc["aws_cli"]) == len(doc["terraform"]) == len(suggestion.cidrs)
+
+
+def test_advise_says_when_no_reservation_fits(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str]
+) -> None:
+    status, out, _ = run(capsys, "advise", *file_args(files, "--subnet-id", A, "--prefixes", "9"))
+    assert status == 0
+    assert "prefix reservation for 9 free /28s: not possible" in out
+    assert "create-subnet-cidr-reservation" not in out
+
+
+def test_advise_within_an_area(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "advise", "--example", "--within", "10.42.40.0/22", "--want", "2")
+    assert status == 0
+    assert "repair plan inside 10.42.40.0/22:" in out
+
+
+# --------------------------------------------------------------- max-pods
+
+
+@pytest.mark.parametrize(
+    ("argv", "value", "arithmetic"),
+    [
+        (["m5.large"], 29, "3 ENIs x (10 - 1) + 2 = 29"),
+        (["m5.large", "--prefix-delegation"], 110, "prefix mode 3 x 9 x 16 + 2 = 434, capped"),
+        (["m5.large", "--custom-networking"], 20, "custom networking: 3 - 1 = 2 ENIs"),
+        (["t3.medium"], 17, "3 ENIs x (6 - 1) + 2 = 17"),
+        (["c5.4xlarge"], 110, "8 ENIs x (30 - 1) + 2 = 234, capped to 110"),
+        (["c5.4xlarge", "--no-cap"], 234, "8 ENIs x (30 - 1) + 2 = 234 (uncapped)"),
+        (["m5.24xlarge"], 250, "15 ENIs x (50 - 1) + 2 = 737, capped to 250"),
+        (["m5.large", "--max-eni", "2"], 20, "max_eni 2: min(2, 3) = 2 ENIs"),
+    ],
+)
+def test_max_pods_text(
+    capsys: pytest.CaptureFixture[str], argv: list[str], value: int, arithmetic: str
+) -> None:
+    status, out, _ = run(capsys, "max-pods", *argv)
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[0].startswith(f"{argv[0]}: max pods {value} (")
+    assert arithmetic in lines[1]
+    assert lines[2].startswith("  limits: ") and "(source: bundled table)" in lines[2]
+
+
+def test_max_pods_json_keys_and_values(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "max-pods", "m5.large", "--prefix-delegation", "--format", "json")
+    assert status == 0
+    doc = json.loads(out)
+    assert list(doc) == [
+        "instance_type", "max_pods", "uncapped", "enis", "ipv4_per_eni", "vcpus", "source"
+    ]  # fmt: skip
+    assert doc == max_pods("m5.large", prefix_delegation=True).to_dict()
+    assert (doc["max_pods"], doc["uncapped"]) == (110, 434)
+
+
+DESCRIBE_M7I = {
+    "InstanceTypes": [
+        {
+            "InstanceType": "m7i.large",
+            "VCpuInfo": {"DefaultVCpus": 2},
+            "Hypervisor": "nitro",
+            "BareMetal": False,
+            "NetworkInfo": {
+                "MaximumNetworkInterfaces": 3,
+                "Ipv4AddressesPerInterface": 10,
+                "DefaultNetworkCardIndex": 0,
+                "NetworkCards": [{"NetworkCardIndex": 0, "MaximumNetworkInterfaces": 3}],
+            },
+        }
+    ]
+}
+
+
+class _Session:
+    """A boto3 session stand-in handing out botocore-stubbed clients."""
+
+    def __init__(self, **clients: Any) -> None:
+        self.clients = clients
+        self.asked: list[tuple[str, dict[str, Any]]] = []
+
+    def client(self, name: str, **kwargs: Any) -> Any:
+        self.asked.append((name, kwargs))
+        return self.clients[name]
+
+
+def stubbed(service: str) -> tuple[Any, Stubber]:
+    session = boto3.session.Session(
+        region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    client = session.client(service)
+    return client, Stubber(client)
+
+
+@pytest.fixture
+def fake_boto3_session(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """boto3.Session replaced; ``made`` collects the sessions' arguments."""
+    made: dict[str, Any] = {"sessions": [], "clients": {}}
+
+    def session(**kwargs: Any) -> _Session:
+        made["sessions"].append(kwargs)
+        return _Session(**made["clients"])
+
+    monkeypatch.setattr(boto3, "Session", session)
+    yield made
+
+
+def test_max_pods_aws_reads_describe_instance_types(
+    capsys: pytest.CaptureFixture[str], fake_boto3_session: dict[str, Any]
+) -> None:
+    ec2, stub = stubbed("ec2")
+    stub.add_response("describe_instance_types", DESCRIBE_M7I, {"InstanceTypes": ["m7i.large"]})
+    fake_boto3_session["clients"]["ec2"] = ec2
+    with stub:
+        status, out, _ = run(
+            capsys, "max-pods", "m7i.large", "--aws", "--region", "eu-west-1",
+            "--profile", "prod", "--format", "json",
+        )  # fmt: skip
+        stub.assert_no_pending_responses()
+    assert status == 0
+    assert fake_boto3_session["sessions"] == [{"profile_name": "prod", "region_name": "eu-west-1"}]
+    doc = json.loads(out)
+    assert (doc["max_pods"], doc["enis"], doc["source"]) == (29, 3, "describe-instance-types")
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("InvalidInstanceType", "EC2 does not know instance type 'm7i.huge'"),
+        ("UnauthorizedOperation", "ec2:DescribeInstanceTypes was denied"),
+        ("OptInRequired", "ec2:DescribeInstanceTypes failed: OptInRequired: nope"),
+    ],
+)
+def test_max_pods_aws_errors(
+    capsys: pytest.CaptureFixture[str],
+    fake_boto3_session: dict[str, Any],
+    code: str,
+    expected: str,
+) -> None:
+    ec2, stub = stubbed("ec2")
+    stub.add_client_error("describe_instance_types", code, "nope")
+    fake_boto3_session["clients"]["ec2"] = ec2
+    with stub:
+        status, out, err = run(capsys, "max-pods", "m7i.huge", "--aws")
+    assert (status, out) == (EXIT_ERROR, "")
+    assert err.startswith(f"subnetfrag: error: {expected}") and err.count("\n") == 1
+
+
+def test_analyze_aws_passes_the_selectors_to_load_live(
+    capsys: pytest.CaptureFixture[str], fake_boto3_session: dict[str, Any]
+) -> None:
+    ec2, stub = stubbed("ec2")
+    stub.add_response(
+        "describe_subnets",
+        {"Subnets": [subnet_record(A, "10.1.0.0/26")]},
+        {"SubnetIds": [A]},
+    )
+    stub.add_response(
+        "describe_network_interfaces",
+        {"NetworkInterfaces": [e for e in default_enis() if e["SubnetId"] == A]},
+        {"Filters": [{"Name": "subnet-id", "Values": [A]}], "IncludeManagedResources": True},
+    )
+    stub.add_response(
+        "get_subnet_cidr_reservations",
+        {"SubnetIpv4CidrReservations": [], "SubnetIpv6CidrReservations": []},
+        {"SubnetId": A},
+    )
+    fake_boto3_session["clients"]["ec2"] = ec2
+    with stub:
+        status, out, err = run(
+            capsys, "analyze", "--aws", "--region", "eu-west-1", "--subnet-id", A,
+            "--format", "json",
+        )  # fmt: skip
+        stub.assert_no_pending_responses()
+    assert (status, err) == (0, "")
+    assert fake_boto3_session["sessions"] == [{"profile_name": None, "region_name": "eu-west-1"}]
+    (doc,) = json.loads(out)
+    assert doc["subnet_id"] == A and doc["owners"]["lambda"]["addresses"] == 1
+
+
+# ------------------------------------------------------------ usage errors
+
+USAGE_ERRORS = [
+    [],
+    ["bogus"],
+    ["analyze"],
+    ["analyze", "--example", "--aws", "--cluster", "c"],
+    ["analyze", "--subnets", "s.json"],
+    ["analyze", "--enis", "e.json"],
+    ["analyze", "--reservations", "r.json"],
+    ["analyze", "--subnets", "-", "--enis", "-"],
+    ["analyze", "--example", "--region", "r"],
+    ["analyze", "--example", "--profile", "p"],
+    ["analyze", "--example", "--vpc-id", "vpc-1"],
+    ["analyze", "--example", "--cluster", "c"],
+    ["analyze", "--aws"],
+    ["analyze", "--aws", "--vpc-id", "v", "--cluster", "c"],
+    ["analyze", "--aws", "--subnet-id", "s", "--vpc-id", "v"],
+    ["analyze", "--example", "--format", "xml"],
+    ["analyze", "--example", "--format", "json", "--map"],
+    ["analyze", "--example", "--format", "prometheus", "--map"],
+    ["analyze", "--example", "--subnet-id"],
+    ["analyze", "--example", "--color", "sometimes"],
+    ["analyze", "--example", "--unknown-option"],
+    ["check", "--example"],
+    ["check", "--min-free-prefixes", "1"],
+    ["check", "--example", "--min-free-prefixes", "-1"],
+    ["check", "--example", "--min-free-prefixes", "many"],
+    ["check", "--example", "--min-free-prefixes", "1", "--max-score", "101"],
+    ["advise"],
+    ["advise", "--example", "--want", "0"],
+    ["advise", "--example", "--prefixes", "x"],
+    ["advise", "--example", "--format", "prometheus"],
+    ["max-pods"],
+    ["max-pods", "m5.large", "extra"],
+    ["max-pods", "m5.large", "--max-eni", "0"],
+    ["max-pods", "m5.large", "--region", "us-east-1"],
+    ["max-pods", "m5.large", "--profile", "p"],
+    ["max-pods", "m5.large", "--format", "prometheus"],
+]
+
+
+@pytest.mark.parametrize("argv", USAGE_ERRORS, ids=lambda a: " ".join(a) or "<none>")
+def test_usage_errors_are_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    status, out, err = run(capsys, *argv)
+    assert (status, out) == (EXIT_USAGE, "")
+    assert err.count("\n") == 1 and err.startswith("subnetfrag")
+    assert ": error: " in err and "--help" in err
+
+
+@pytest.mark.parametrize("command", ["analyze", "check", "advise", "max-pods"])
+def test_help_has_an_example(capsys: pytest.CaptureFixture[str], command: str) -> None:
+    status, out, _ = run(capsys, command, "--help")
+    assert status == 0
+    assert f"usage: subnetfrag {command}" in out
+    assert f"examples:\n  subnetfrag {command} " in out
+
+
+def test_top_level_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "--help")
+    assert status == 0 and "examples:" in out and "max-pods" in out
+    status, out, _ = run(capsys, "--version")
+    assert (status, out.split()[0]) == (0, "subnetfrag")
+
+
+# ---------------------------------------------------------- library errors
+
+
+def _library_error_cases(tmp: Path) -> list[tuple[list[str], str]]:
+    (tmp / "malformed.json").write_text('{"Subnets": [')
+    (tmp / "wrong.json").write_text(json.dumps({"NetworkInterfaces": []}))
+    (tmp / "v6.json").write_text(json.dumps({"Subnets": [subnet_record(V6, None)]}))
+    (tmp / "s.json").write_text(json.dumps({"Subnets": [subnet_record(A, "10.1.0.0/26")]}))
+    (tmp / "outside.json").write_text(
+        json.dumps({"NetworkInterfaces": [eni_record("eni-0000000000000000e", A, ["10.9.9.9"])]})
+    )
+    (tmp / "e.json").write_text(json.dumps({"NetworkInterfaces": []}))
+    s, e = str(tmp / "s.json"), str(tmp / "e.json")
+    return [
+        (["analyze", "--subnets", str(tmp / "none.json"), "--enis", e], "cannot read"),
+        (["analyze", "--subnets", str(tmp / "malformed.json"), "--enis", e], "malformed JSON"),
+        (["analyze", "--subnets", str(tmp / "wrong.json"), "--enis", e],
+         "this is describe-network-interfaces output"),
+        (["analyze", "--subnets", str(tmp / "v6.json"), "--enis", e], "IPv6"),
+        (["analyze", "--subnets", s, "--enis", str(tmp / "outside.json")], "10.9.9.9"),
+        (["check", "--subnets", s, "--enis", e, "--subnet-id", B, "--min-free-prefixes", "1"], B),
+        (["analyze", "--example", "--subnet-id", "subnet-0nope"], "not in the bundled example"),
+        (["analyze", "--example", "--svg", str(tmp / "no-dir" / "x.svg")], "cannot write"),
+        (["advise", "--example", "--within", "10.0.0.0/8"], "10.0.0.0/8"),
+        (["max-pods", "m5.larg"], "did you mean m5.large"),
+        (["max-pods", "t2.micro", "--prefix-delegation"], "Nitro"),
+    ]  # fmt: skip
+
+
+def test_library_errors_are_one_line_and_exit_3(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    for argv, fragment in _library_error_cases(tmp_path):
+        status, out, err = run(capsys, *argv)
+        assert (status, out) == (EXIT_ERROR, ""), argv
+        assert err.startswith("subnetfrag: error: "), argv
+        assert err.count("\n") == 1 and fragment in err, (argv, err)
+
+
+def test_max_pods_aws_without_boto3(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(__import__("sys").modules, "boto3", None)
+    status, _, err = run(capsys, "max-pods", "m5.large", "--aws")
+    assert status == EXIT_ERROR and "pip install 'subnetfrag[aws]'" in err
+
+
+def test_interrupt_exits_130_without_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("subnetfrag.cli.sources.load_example", interrupted)
+    status, out, err = run(capsys, "analyze", "--example")
+    assert (status, out, err) == (130, "", "subnetfrag: interrupted\n")
+
+
+# ------------------------------------------------------------------ colour
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("tty", "no_color", "flag", "coloured"),
+    [
+        (True, None, None, True),
+        (True, "1", None, False),
+        (True, "", None, True),  # NO_COLOR set but empty: ignored (no-color.org)
+        (False, None, None, False),
+        (False, "1", "always", True),
+        (True, None, "never", False),
+    ],
+)
+def test_colour_on_a_terminal_only(
+    monkeypatch: pytest.MonkeyPatch,
+    tty: bool,
+    no_color: str | None,
+    flag: str | None,
+    coloured: bool,
+) -> None:
+    stream = _Terminal() if tty else io.StringIO()
+    monkeypatch.setattr("sys.stdout", stream)
+    if no_color is None:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    else:
+        monkeypatch.setenv("NO_COLOR", no_color)
+    argv = ["analyze", "--example", "--map"] + (["--color", flag] if flag else [])
+    assert main(argv) == 0
+    assert ("\x1b[" in stream.getvalue()) is coloured
+
+
+def test_ascii_block_map_when_stdout_cannot_encode_the_symbols(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="ascii")
+    monkeypatch.setattr("sys.stdout", stream)
+    assert main(["analyze", "--example", "--map"]) == 0
+    stream.flush()
+    text = raw.getvalue().decode("ascii")
+    assert "% fragmented" in text and "\u25a3" not in text
+
+
+def test_console_script_is_cli_main() -> None:
+    (script,) = entry_points(group="console_scripts", name="subnetfrag")
+    assert script.load() is main

@@ -1,0 +1,100 @@
+"""docs/cli.md shows real output: every ``console`` block is run and compared.
+
+Each block starts with ``$ subnetfrag ARGS``, optionally followed by
+``2>&1`` (stderr too), ``| head -n N`` (the first N lines) or
+``; echo "exit status $?"``; the rest of the block is what it prints, run
+in-process on the bundled example. The SVG picture docs/cli-blocks.svg is
+checked the same way.
+
+When a change to the library changes an output on purpose, rewrite the
+outputs with ``python tests/test_cli_docs.py`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import shlex
+import sys
+from pathlib import Path
+
+from subnetfrag.cli import main
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
+SVG = DOC.with_name("cli-blocks.svg")
+SVG_ARGV = ["analyze", "--example", "--svg"]
+BLOCK = re.compile(r"(```console\n\$ )([^\n]*)\n(.*?)(```)", re.S)
+
+
+def run_line(line: str, workdir: Path) -> str:
+    """What ``line`` (a shell line as the doc shows it) prints."""
+    words = shlex.split(line)
+    assert words[0] == "subnetfrag", line
+    words = words[1:]
+    head: int | None = None
+    echo_status = with_stderr = False
+    if words[-2:] == ["echo", "exit status $?"]:
+        assert words[-3].endswith(";"), line
+        words = [*words[:-3], words[-3][:-1]]
+        echo_status = True
+    if len(words) > 3 and words[-4:-1] == ["|", "head", "-n"]:
+        head = int(words[-1])
+        words = words[:-4]
+    if words[-1:] == ["2>&1"]:
+        with_stderr = True
+        words = words[:-1]
+    out, err = io.StringIO(), io.StringIO()
+    cwd = os.getcwd()
+    os.chdir(workdir)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = main(words)
+    finally:
+        os.chdir(cwd)
+    text = out.getvalue() + (err.getvalue() if with_stderr else "")
+    if head is not None:
+        text = "".join(text.splitlines(keepends=True)[:head])
+    if echo_status:
+        text += f"exit status {status}\n"
+    return text
+
+
+def svg_text(workdir: Path) -> str:
+    path = workdir / "blocks.svg"
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main([*SVG_ARGV, str(path)]) == 0
+    return path.read_text(encoding="utf-8")
+
+
+def test_every_console_block_prints_what_the_doc_shows(tmp_path: Path) -> None:
+    doc = DOC.read_text(encoding="utf-8")
+    blocks = BLOCK.findall(doc)
+    commands = {line.split()[1] for _, line, _, _ in blocks if len(line.split()) > 1}
+    assert {"analyze", "check", "advise", "max-pods"} <= commands
+    for _, line, shown, _ in blocks:
+        assert shown == run_line(line, tmp_path), f"docs/cli.md: `{line}` prints otherwise"
+
+
+def test_the_svg_picture_is_current(tmp_path: Path) -> None:
+    assert SVG.read_text(encoding="utf-8") == svg_text(tmp_path)
+
+
+def update() -> None:  # pragma: no cover - run by hand
+    """Rewrite every output in docs/cli.md, and docs/cli-blocks.svg."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        doc = BLOCK.sub(
+            lambda m: f"{m[1]}{m[2]}\n{run_line(m[2], work)}{m[4]}",
+            DOC.read_text(encoding="utf-8"),
+        )
+        DOC.write_text(doc, encoding="utf-8")
+        SVG.write_text(svg_text(work), encoding="utf-8")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    update()
+    sys.exit(0)

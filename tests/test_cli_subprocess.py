@@ -1,0 +1,160 @@
+"""The command line as users run it: ``python -m subnetfrag`` in a subprocess.
+
+Few and whole: exit codes, the JSON schema, Prometheus output parsed back, the
+SVG parsed as XML, max-pods, one usage error and one library error, a closed
+pipe. The logic is tested in-process (test_cli.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from test_render_prometheus import parse_exposition
+
+from subnetfrag.aws import load_example
+from subnetfrag.metrics import FragmentationReport
+
+REPORT_KEYS = {
+    "cidr",
+    "subnet_id",
+    "addresses",
+    "blocks",
+    "free_prefixes",
+    "can_fit_prefix",
+    "aws_fragmentation_score",
+    "aws_severity",
+    "stranded_ips",
+    "largest_free_block",
+    "free_block_histogram",
+    "unusable_free_index",
+    "fragmentation_index",
+    "weighted_fragmentation_pct",
+}
+
+
+def subnetfrag(*argv: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    return subprocess.run(
+        [sys.executable, "-m", "subnetfrag", *argv],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def example_report() -> FragmentationReport:
+    return next(iter(load_example())).subnet.report()
+
+
+def test_analyze_json_and_svg(tmp_path: Path) -> None:
+    svg = tmp_path / "blocks.svg"
+    done = subnetfrag("analyze", "--example", "--format", "json", "--svg", str(svg))
+    assert (done.returncode, done.stderr) == (0, "")
+    (doc,) = json.loads(done.stdout)
+    assert set(doc) == REPORT_KEYS | {"owners", "warnings"}
+    report = example_report()
+    assert {k: doc[k] for k in REPORT_KEYS} == report.to_dict()
+    assert set(doc["addresses"]) == {"total", "aws_reserved", "allocated", "free", "available"}
+    assert set(doc["blocks"]) == {
+        "total", "prefix_allocated", "aws_reserved", "free", "full", "fragmented",
+        "in_prefix_reservation", "in_explicit_reservation",
+    }  # fmt: skip
+    assert all(set(c) == {"addresses", "prefixes", "enis"} for c in doc["owners"].values())
+    assert all(set(w) == {"kind", "message", "subnet_id"} for w in doc["warnings"])
+
+    root = ET.parse(svg).getroot()
+    ns = "{http://www.w3.org/2000/svg}"
+    cells = [e for e in root.iter(f"{ns}rect") if "block" in e.get("class", "").split()]
+    assert len(cells) == report.blocks.total == 256
+    assert all(c.find(f"{ns}title") is not None for c in cells)
+    states = [c.get("class", "").split()[1] for c in cells]
+    assert states.count("prefix_allocated") == report.blocks.prefix_allocated
+    assert states.count("fragmented") == report.blocks.fragmented
+
+
+def test_analyze_prometheus_parses_back() -> None:
+    done = subnetfrag("analyze", "--example", "--format", "prometheus")
+    assert (done.returncode, done.stderr) == (0, "")
+    fams = parse_exposition(done.stdout)
+    r = example_report()
+    labels = {"subnet_id": r.subnet_id or "", "cidr": r.cidr}
+    assert fams["subnetfrag_free_prefixes"].value(**labels) == r.free_prefixes
+    assert fams["subnetfrag_aws_fragmentation_score"].value(**labels) == r.aws_fragmentation_score
+    assert fams["subnetfrag_stranded_addresses"].value(**labels) == r.stranded_ips
+
+
+def test_analyze_text_without_colour_in_a_pipe() -> None:
+    done = subnetfrag("analyze", "--example", "--map")
+    assert done.returncode == 0 and "\x1b[" not in done.stdout
+    assert done.stdout.startswith("subnet-0e4d2f6a8c1b3d5e7  10.42.32.0/20")
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    # 64 subnets: far more output than a pipe buffers, so the write fails.
+    subnets = [{"SubnetId": f"subnet-{i:017x}", "CidrBlock": f"10.{i}.0.0/20"} for i in range(64)]
+    (tmp_path / "s.json").write_text(json.dumps({"Subnets": subnets}))
+    (tmp_path / "e.json").write_text(json.dumps({"NetworkInterfaces": []}))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "subnetfrag", "analyze", "--format", "prometheus",
+         "--subnets", str(tmp_path / "s.json"), "--enis", str(tmp_path / "e.json")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(100).startswith(b"# HELP subnetfrag_")
+    proc.stdout.close()  # the reader goes away, as `| head` does
+    err = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait(timeout=120) == 141
+    assert err == b""
+
+
+def test_check_exit_codes() -> None:
+    free = example_report().free_prefixes
+    failing = subnetfrag("check", "--example", "--min-free-prefixes", str(free + 1))
+    assert failing.returncode == 1
+    assert failing.stdout.splitlines() == [
+        f"FAIL subnet-0e4d2f6a8c1b3d5e7 10.42.32.0/20: {free} free /28 prefixes, "
+        f"fewer than {free + 1}"
+    ]
+    healthy = subnetfrag("check", "--example", "--min-free-prefixes", str(free))
+    assert (healthy.returncode, healthy.stdout) == (0, "")
+
+
+def test_errors_one_line_no_traceback() -> None:
+    usage = subnetfrag("analyze", "--example", "--format", "xml")
+    assert (usage.returncode, usage.stdout) == (2, "")
+    assert usage.stderr.count("\n") == 1 and "invalid choice: 'xml'" in usage.stderr
+    broken = subnetfrag("analyze", "--subnets", "-", "--enis", "-", stdin="")
+    assert broken.returncode == 2
+    error = subnetfrag("analyze", "--subnets", "-", "--enis", os.devnull, stdin="{not json")
+    assert (error.returncode, error.stdout) == (3, "")
+    assert error.stderr.startswith("subnetfrag: error: <stdin>: malformed JSON")
+    assert error.stderr.count("\n") == 1 and "Traceback" not in error.stderr
+
+
+def test_max_pods() -> None:
+    done = subnetfrag("max-pods", "m5.large", "--prefix-delegation", "--format", "json")
+    assert done.returncode == 0
+    assert json.loads(done.stdout) == {
+        "instance_type": "m5.large",
+        "max_pods": 110,
+        "uncapped": 434,
+        "enis": 3,
+        "ipv4_per_eni": 10,
+        "vcpus": 2,
+        "source": "bundled table",
+    }
+    text = subnetfrag("max-pods", "c5.4xlarge", "--no-cap")
+    assert text.returncode == 0
+    assert "8 ENIs x (30 - 1) + 2 = 234 (uncapped)" in text.stdout
+    unknown = subnetfrag("max-pods", "m5.larg")
+    assert unknown.returncode == 3 and "did you mean m5.large" in unknown.stderr

@@ -1,0 +1,115 @@
+"""The SVG block map: valid XML, one cell per /28 in its state's colour, a
+legend with the counts, a tooltip naming each block's holders."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from subnetfrag import Subnet
+from subnetfrag.blockmap import BlockInfo
+from subnetfrag.owner import Owner
+from subnetfrag.render.svg import COLOURS, LEGEND, SvgPanel, block_holders, render_svg
+
+NS = "{http://www.w3.org/2000/svg}"
+
+
+def cells(svg: str) -> list[ET.Element]:
+    root = ET.fromstring(svg.encode("utf-8"))
+    assert root.tag == f"{NS}svg"
+    return [e for e in root.iter(f"{NS}rect") if "block" in e.get("class", "").split()]
+
+
+def tooltip(cell: ET.Element) -> str:
+    return cell.findtext(f"{NS}title") or ""
+
+
+def sample() -> Subnet:
+    """A /26 (4 blocks): block 1 in a prefix reservation, holding a node's
+    primary address and two pod addresses; block 2 a pod prefix; block 3 (with
+    the broadcast address) one address of an ENI with markup in its names."""
+    s = Subnet("10.0.0.0/26", subnet_id="subnet-1")
+    s.reserve("10.0.0.16/28", "prefix")
+    node = Owner(eni_id="eni-a", instance_id="i-1", owner_class="node-primary", primary=True)
+    pod = Owner(eni_id="eni-b", instance_id="i-1", owner_class="eks-pod")
+    s.allocate_ip("10.0.0.17", owner=node)
+    s.allocate_ip("10.0.0.18", owner=pod)
+    s.allocate_ip("10.0.0.19", owner=pod)
+    s.allocate_prefix("10.0.0.32/28", owner=pod)
+    other = Owner(eni_id="eni-<&>", owner_class="other", description='say "hi" & <bye>')
+    s.allocate_ip("10.0.0.50", owner=other)
+    return s
+
+
+def test_one_cell_per_block_with_state_colour_and_tooltip() -> None:
+    s = sample()
+    blocks = s.block_map()
+    svg = render_svg([SvgPanel("subnet-1 10.0.0.0/26", blocks, block_holders(s))])
+    found = cells(svg)
+    assert len(found) == 4
+    states = [c.get("class", "").split()[1] for c in found]
+    assert states == ["aws_reserved", "fragmented", "prefix_allocated", "aws_reserved"]
+    assert [c.get("fill") for c in found] == [COLOURS[x] for x in states]
+    # The fragmented block lies in the prefix reservation: outlined.
+    assert found[1].get("stroke") == COLOURS["prefix_reserved"]
+    tips = [tooltip(c) for c in found]
+    assert tips[1].split("\n") == [
+        "10.0.0.16/28: fragmented, 3 of 16 used, in a prefix reservation",
+        "eni-a (node-primary, i-1): 10.0.0.17 (primary)",
+        "eni-b (eks-pod, i-1): 10.0.0.18, 10.0.0.19",
+    ]
+    assert tips[2].split("\n") == [
+        "10.0.0.32/28: prefix-allocated, 16 of 16 used",
+        "eni-b (eks-pod, i-1): prefix 10.0.0.32/28",
+    ]
+    # Markup in owners is escaped, and read back intact.
+    assert 'eni-<&> (other, say "hi" & <bye>): 10.0.0.50' in tips[3]
+
+
+def test_free_blocks_in_reservations_and_the_legend() -> None:
+    s = Subnet("10.0.0.0/26")
+    s.reserve("10.0.0.16/28", "prefix")
+    s.reserve("10.0.0.32/28", "explicit")
+    svg = render_svg([SvgPanel("t", s.block_map())])
+    states = [c.get("class", "").split()[1] for c in cells(svg)]
+    assert states == ["aws_reserved", "prefix_reserved", "explicit_reserved", "aws_reserved"]
+    root = ET.fromstring(svg)
+    legend = next(g for g in root.iter(f"{NS}g") if g.get("class") == "legend")
+    texts = [t.text for t in legend.iter(f"{NS}text")]
+    counts = [0, 0, 0, 2, 0, 1, 1]
+    assert texts == [f"{label} {n}" for label, n in zip(LEGEND.values(), counts, strict=True)]
+
+
+def test_several_panels_and_wide_rows_for_large_subnets() -> None:
+    small = Subnet("10.0.0.0/24")
+    large = Subnet("10.1.0.0/17")  # 2,048 blocks: 64 to a row
+    svg = render_svg([SvgPanel("a", small.block_map()), SvgPanel("b", large.block_map())])
+    found = cells(svg)
+    assert len(found) == 16 + 2048
+    xs = sorted({float(c.get("x", "0")) for c in found})
+    assert len(xs) == 64
+    root = ET.fromstring(svg)
+    assert int(root.get("height", "0")) > int(max(float(c.get("y", "0")) for c in found))
+    assert [g.get("class") for g in root.iter(f"{NS}g")].count("subnet") == 2
+
+
+def test_rows_are_labelled_with_their_first_address() -> None:
+    s = Subnet("10.0.0.0/23")
+    root = ET.fromstring(render_svg([SvgPanel("t", s.block_map())]))
+    rows = [t.text for t in root.iter(f"{NS}text") if t.get("class") == "row"]
+    assert rows == ["10.0.0.0", "10.0.1.0"]
+
+
+def test_no_panel_is_an_error() -> None:
+    with pytest.raises(ValueError, match="no subnet"):
+        render_svg([])
+
+
+def test_unknown_holder_is_named() -> None:
+    s = Subnet("10.0.0.0/28")
+    s.allocate_ip("10.0.0.7")
+    assert block_holders(s) == {0: ["unknown holder: 10.0.0.7"]}
+    info = BlockInfo(0, "10.0.0.0/28", "aws_reserved", 6, False, False)
+    svg = render_svg([SvgPanel("t", [info], block_holders(s))])
+    assert tooltip(cells(svg)[0]).endswith("unknown holder: 10.0.0.7")
