@@ -110,7 +110,7 @@ def block_codes(m: ExtentMap, free_blocks: bytes | None = None) -> bytes:
     :data:`BLOCK_STATES`).
 
     ``free_blocks`` may pass level 4 of :func:`free_levels` when the caller
-    already has it. Cost: O(size) in C plus O(1) in Python.
+    already has it. Raises nothing. Cost: O(size) in C plus O(1) in Python.
     """
     states = m.address_states().tobytes()
     nb = m.nblocks
@@ -133,8 +133,8 @@ def block_codes(m: ExtentMap, free_blocks: bytes | None = None) -> bytes:
 def block_tiers(m: ExtentMap) -> bytes:
     """One byte per /28 block: its reservation tier as the core defines it
     (``PREFERRED``: wholly inside a prefix reservation; ``EXCLUDED``: overlaps
-    an explicit one; ``GENERAL`` otherwise). Cost: O(blocks) in C plus O(1)
-    per block that a reservation touches."""
+    an explicit one; ``GENERAL`` otherwise). Raises nothing. Cost: O(blocks)
+    in C plus one O(1) core lookup per block that a reservation touches."""
     tiers = bytearray([GENERAL]) * m.nblocks
     tier_of_block = m.tier_of_block
     for lo, hi, _ in m.reservations():
