@@ -316,8 +316,10 @@ def test_check_exit_status_and_one_line_per_failing_subnet(
     state = load_files(files["subnets"], files["enis"], files["reservations"])
     free = {s.subnet_id: s.subnet.free_prefix_count() for s in state}
     assert free[A] < 2 <= free[B]
-    status, out, _ = run(capsys, "check", *file_args(files), "--min-free-prefixes", "2")
+    status, out, err = run(capsys, "check", *file_args(files), "--min-free-prefixes", "2")
     assert status == EXIT_CHECK_FAILED
+    # A's warning (EC2's count differs from the model) goes to stderr.
+    assert err.startswith("subnetfrag: warning: ") and "AvailableIpAddressCount 50" in err
     assert out.splitlines() == [f"FAIL {A} 10.1.0.0/26: {free[A]} free /28 prefixes, fewer than 2"]
     status, out, _ = run(capsys, "check", *file_args(files), "--min-free-prefixes", str(free[A]))
     assert (status, out) == (EXIT_OK, "")

@@ -182,10 +182,13 @@ def check_source(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
             if value is not None:
                 parser.error(f"{option} needs --aws")
     if files:
+        given = (
+            "--subnets" if args.subnets is not None else "--enis" if args.enis else "--reservations"
+        )
         if args.subnets is None:
-            parser.error("--enis needs --subnets FILE (describe-subnets output)")
+            parser.error(f"{given} needs --subnets FILE (describe-subnets output)")
         if args.enis is None:
-            parser.error("--subnets needs --enis FILE (describe-network-interfaces output)")
+            parser.error(f"{given} needs --enis FILE (describe-network-interfaces output)")
         stdin = [f for f in (*args.subnets, *args.enis, *(args.reservations or [])) if f == "-"]
         if len(stdin) > 1:
             parser.error("only one input file can be '-' (standard input)")
