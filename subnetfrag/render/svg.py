@@ -22,7 +22,6 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ..addresses import format_ip, parse_ip
 from ..blockmap import BlockInfo
-from ..errors import NotAllocated
 from ..owner import Owner
 from ..subnet import PREFIX_LEN, Subnet
 
@@ -73,8 +72,8 @@ _NARROW_LIMIT = 1024  # blocks: up to a /18, 16 blocks a row
 @dataclass(frozen=True, slots=True)
 class SvgPanel:
     """One subnet to draw: a ``title`` line, its :func:`~subnetfrag.blockmap.block_map`,
-    and per block index the tooltip lines naming its holders (see
-    :func:`block_holders`)."""
+    and per block position (0 for the subnet's first /28) the tooltip lines
+    naming its holders (see :func:`block_holders`)."""
 
     title: str
     blocks: Sequence[BlockInfo]
@@ -105,17 +104,14 @@ def _holder_name(owner: Owner | None) -> str:
 
 
 def block_holders(subnet: Subnet) -> dict[int, list[str]]:
-    """Per block index (blocks holding an allocation only), one line per holder:
+    """Per block position (blocks holding an allocation only), one line per holder:
     ``"eni-0abc (eks-pod, i-0123): 10.0.0.17, 10.0.0.18 (primary)"``, or for a
     prefix ``"eni-0abc (eks-pod, i-0123): prefix 10.0.0.32/28"``.
     O(allocations), about 3 µs each."""
     first = subnet.first
     grouped: dict[int, dict[str, list[str]]] = {}
     for net in subnet.allocations():
-        try:
-            owner = subnet.owner_of(net)
-        except NotAllocated:  # pragma: no cover - allocations() lists held CIDRs only
-            owner = None
+        owner = subnet.owner_of(net)
         offset = int(net.value) - first
         block = offset >> 4
         if net.prefixlen == PREFIX_LEN:
