@@ -22,7 +22,8 @@ def scatter(subnet: sf.Subnet, addresses: int, prefixes: int) -> None:
 
 def describe(subnet: sf.Subnet) -> str:
     return (
-        f"  free addresses {subnet.free_ip_count():>5,}   available {subnet.available_ip_count():>5,}"
+        f"  free addresses {subnet.free_ip_count():>5,}"
+        f"   available {subnet.available_ip_count():>5,}"
         f"   free /28s {subnet.free_prefix_count():>3}   can fit a /28: {subnet.can_fit_prefix()}"
     )
 
