@@ -74,7 +74,9 @@ def parse_network(value: Any, what: str = "CIDR") -> tuple[int, int, int]:
         addr_text, slash, plen_text = text.partition("/")
         addr = _ipv4_text(addr_text, what) if slash else _ipv4_text(text, what)
         if slash:
-            if not plen_text.isdigit() or len(plen_text) > 2 or int(plen_text) > 32:
+            # isascii: str.isdigit() alone accepts "²" (int() fails) and "٢٨" (int() reads 28)
+            digits = plen_text.isascii() and plen_text.isdigit()
+            if not digits or len(plen_text) > 2 or int(plen_text) > 32:
                 raise InvalidCidr(f"{what} {value!r} has an invalid prefix length")
             plen = int(plen_text)
         else:
