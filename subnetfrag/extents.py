@@ -181,6 +181,30 @@ class ExtentMap:
             return len(self._cand_lists[0]) + len(self._cand_lists[1])
         return len(self._cand_lists[tier])
 
+    def choice_order(self) -> tuple[list[int], list[int], list[int]]:
+        """The order of the lists that uniform random choices index: blocks with a
+        free unreserved address, and the PREFERRED and the GENERAL candidate
+        blocks. It depends on the history of mutations, not only on the state,
+        and with the RNG's state it decides the next random choice: saved state
+        must carry it for a reloaded map to choose the same. O(blocks)."""
+        return list(self._ip_list), list(self._cand_lists[0]), list(self._cand_lists[1])
+
+    def set_choice_order(
+        self, ip_blocks: list[int], preferred: list[int], general: list[int]
+    ) -> None:
+        """Reorder the lists of :meth:`choice_order`. O(blocks log blocks).
+        Raises :class:`ValueError` unless each is a permutation of the current one."""
+        lists = (self._ip_list, *self._cand_lists)
+        given = (ip_blocks, preferred, general)
+        for new, lst in zip(given, lists, strict=True):
+            if not all(type(b) is int for b in new) or sorted(new) != sorted(lst):
+                raise ValueError("a choice order must reorder the current blocks")
+        positions = (self._ip_pos, self._cand_pos, self._cand_pos)
+        for new, lst, pos in zip(given, lists, positions, strict=True):
+            lst[:] = new
+            for i, b in enumerate(lst):
+                pos[b] = i
+
     # ------------------------------------------------------- address lookups
 
     def state(self, off: int) -> int:
@@ -205,10 +229,18 @@ class ExtentMap:
         """Mark the free address ``off`` as held (``USED`` or ``PINNED``).
 
         O(1) amortised; O(log n) extra when it spoils a candidate block.
-        Raises :class:`ValueError` if the address is not free.
+        Raises :class:`ValueError` if the address is not free, ``off`` is
+        outside the map or ``state`` is neither.
         """
         a = self._addr
-        s = a[off]
+        if off < 0:
+            raise self._outside("offset", off, self.size)
+        if state != USED and state != PINNED:
+            raise ValueError(f"an address is taken as USED or PINNED, not as {state}")
+        try:
+            s = a[off]
+        except IndexError:
+            raise self._outside("offset", off, self.size) from None
         if s > IN_RESERVATION:
             raise ValueError(f"offset {off} is not free")
         a[off] = state | s
@@ -231,7 +263,12 @@ class ExtentMap:
         Raises :class:`ValueError` if ``off`` is not a single-address allocation.
         """
         a = self._addr
-        s = a[off]
+        if off < 0:
+            raise self._outside("offset", off, self.size)
+        try:
+            s = a[off]
+        except IndexError:
+            raise self._outside("offset", off, self.size) from None
         if s & _HOLDER != USED:
             raise ValueError(f"offset {off} is not a single-address allocation")
         s &= IN_RESERVATION
@@ -255,8 +292,15 @@ class ExtentMap:
     def take_block(self, block: int) -> None:
         """Mark every address of the wholly free ``block`` as held by a block
         allocation. O(1) amortised; O(log n) extra when it was a candidate.
-        Raises :class:`ValueError` if any address of the block is not free."""
-        if self._used[block]:
+        Raises :class:`ValueError` if any address of the block is not free, or
+        ``block`` is outside the map."""
+        if block < 0:
+            raise self._outside("block", block, self.nblocks)
+        try:
+            used = self._used[block]
+        except IndexError:
+            raise self._outside("block", block, self.nblocks) from None
+        if used:
             raise ValueError(f"block {block} is not wholly free")
         lo = block << BLOCK_BITS
         a = self._addr
@@ -274,6 +318,8 @@ class ExtentMap:
     def give_block(self, block: int) -> None:
         """Free the block allocation ``block``. O(1) amortised.
         Raises :class:`ValueError` if ``block`` is not a block allocation."""
+        if not 0 <= block < self.nblocks:
+            raise self._outside("block", block, self.nblocks)
         lo = block << BLOCK_BITS
         a = self._addr
         if a[lo] & _HOLDER != BLOCK_USED:
@@ -462,6 +508,11 @@ class ExtentMap:
             yield m.start(), m.end()
 
     # ------------------------------------------------------ index upkeep
+
+    @staticmethod
+    def _outside(what: str, value: int, limit: int) -> ValueError:
+        # A negative index would wrap around in Python and corrupt the indexes.
+        return ValueError(f"{what} {value} is outside the map (0 to {limit - 1})")
 
     def _move_bucket(self, b: int, c: int, nc: int) -> None:
         """Move block ``b`` from free-unreserved count ``c`` to ``nc``."""

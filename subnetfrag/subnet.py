@@ -338,7 +338,7 @@ class Subnet:
         :class:`ReservationConflict` (overlaps another reservation).
         Cost: O(addresses covered) in C plus O(blocks covered).
         """
-        if kind not in RESERVATION_KINDS:
+        if not isinstance(kind, str) or kind not in RESERVATION_KINDS:
             raise InvalidReservationKind(
                 f"reservation kind must be 'prefix' or 'explicit', not {kind!r}"
             )
@@ -446,8 +446,12 @@ class Subnet:
 
     def to_dict(self) -> dict[str, Any]:
         """The whole state as JSON-ready data: CIDR, id, policy, RNG state,
-        reservations and allocations with their owners. O(size)."""
+        reservations and allocations with their owners, and the order of the
+        block lists the random policy indexes (``choice_order``, block numbers:
+        it depends on the history, and with the RNG state it decides the next
+        random choice). O(size)."""
         version, internal, gauss = self._rng.getstate()
+        ip_blocks, preferred, general = self._m.choice_order()
         allocations = []
         for net in self.allocations():
             item: dict[str, Any] = {"cidr": str(net)}
@@ -464,6 +468,7 @@ class Subnet:
             "rng_state": {"version": version, "internal": list(internal), "gauss_next": gauss},
             "reservations": [r.to_dict() for r in self.reservations()],
             "allocations": allocations,
+            "choice_order": {"addresses": ip_blocks, "prefix": preferred, "general": general},
         }
 
     @classmethod
@@ -471,11 +476,14 @@ class Subnet:
         """Rebuild a Subnet from :meth:`to_dict` output, validating everything.
 
         Raises :class:`InvalidState` for a malformed or inconsistent document
-        (the message names the offending field or entry). O(size + allocations).
+        (the message names the offending field or entry). ``choice_order`` is
+        optional (without it, random choices after the load may differ from the
+        saved subnet's). O(size + allocations).
         """
         if not isinstance(data, dict):
             raise InvalidState(f"subnet state must be an object, not {type(data).__name__}")
-        if data.get("format") != _FORMAT or data.get("version") != _VERSION:
+        version = data.get("version")
+        if data.get("format") != _FORMAT or type(version) is not int or version != _VERSION:
             raise InvalidState(f"not a subnetfrag subnet state (format {_FORMAT!r} v{_VERSION})")
         required = {"cidr", "subnet_id", "policy", "rng_state", "reservations", "allocations"}
         missing = required - set(data)
@@ -490,6 +498,8 @@ class Subnet:
         subnet._load_reservations(data["reservations"])
         subnet._load_allocations(data["allocations"])
         subnet._load_rng(data["rng_state"])
+        if data.get("choice_order") is not None:
+            subnet._load_choice_order(data["choice_order"])
         return subnet
 
     def _load_reservations(self, items: Any) -> None:
@@ -529,9 +539,24 @@ class Subnet:
             internal = tuple(state["internal"])
             if not all(type(x) is int for x in internal):
                 raise TypeError("internal state must hold integers")
-            self._rng.setstate((state["version"], internal, state["gauss_next"]))
+            gauss = state["gauss_next"]
+            if gauss is not None and type(gauss) not in (float, int):
+                raise TypeError("gauss_next must be a number or null")
+            self._rng.setstate((state["version"], internal, gauss))
         except (TypeError, ValueError, KeyError, OverflowError) as exc:
             raise InvalidState(f"subnet state: rng_state is invalid ({exc})") from None
+
+    def _load_choice_order(self, order: Any) -> None:
+        keys = ("addresses", "prefix", "general")
+        if not isinstance(order, dict) or set(order) != set(keys):
+            raise InvalidState(f"subnet state: choice_order must be an object with {keys}")
+        lists = [order[k] for k in keys]
+        if not all(isinstance(x, list) for x in lists):
+            raise InvalidState("subnet state: choice_order holds lists of block numbers")
+        try:
+            self._m.set_choice_order(*lists)
+        except ValueError as exc:
+            raise InvalidState(f"subnet state: choice_order: {exc}") from None
 
     # --------------------------------------------------------------- helpers
 
