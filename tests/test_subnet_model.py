@@ -807,5 +807,6 @@ class SubnetMachine(RuleBasedStateMachine):
 
 TestSubnetModel = SubnetMachine.TestCase
 # The suite's most searching test gets three times the profile's examples
-# (ci: 300 runs of up to 50 steps, about 20 s; HYPOTHESIS_PROFILE=thorough: 6,000).
+# (ci: 300 runs of up to 50 steps, about 20 s; HYPOTHESIS_PROFILE=thorough: 3,000
+# runs of up to 100 steps).
 TestSubnetModel.settings = settings(max_examples=3 * settings.default.max_examples)
