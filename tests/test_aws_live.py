@@ -213,7 +213,7 @@ def test_session_parameter_makes_the_clients() -> None:
 
 def test_missing_boto3_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "boto3", None)  # import boto3 -> ImportError
-    with pytest.raises(AwsUnavailable, match=r"pip install subnetfrag\[aws\]") as info:
+    with pytest.raises(AwsUnavailable, match=r"pip install 'subnetfrag\[aws\]'") as info:
         load_live(subnet_ids=[A])
     assert isinstance(info.value, ImportError)
 

@@ -12,7 +12,7 @@ against the model). See ``docs/aws.md``.
 from .errors import AwsApiError, AwsError, AwsInputError, AwsUnavailable
 from .example import EXAMPLE_SUBNET_ID, example_paths, load_example
 from .ingest import CALLS, Page, Source, build_state, load_files, read_pages
-from .live import load_live
+from .live import fetch_instance_limits, load_live
 from .owners import eks_node_ids, eni_class, owners_for_eni
 from .state import WARNING_KINDS, AwsState, AwsSubnet, AwsWarning, SubnetInfo
 
@@ -34,6 +34,7 @@ __all__ = [
     "eks_node_ids",
     "eni_class",
     "example_paths",
+    "fetch_instance_limits",
     "load_example",
     "load_files",
     "load_live",

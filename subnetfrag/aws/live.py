@@ -20,11 +20,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from ..instances import InstanceLimits
+from ..maxpods import from_describe_instance_types
 from .errors import AwsApiError, AwsInputError, AwsUnavailable
 from .ingest import Page, build_state
 from .state import AwsState, AwsWarning
 
-__all__ = ["load_live"]
+__all__ = ["fetch_instance_limits", "load_live"]
 
 _DENIED = frozenset({"UnauthorizedOperation", "AccessDenied", "AccessDeniedException"})
 _CHUNK = 200  # filter values per DescribeNetworkInterfaces / ids per DescribeSubnets call
@@ -37,7 +39,9 @@ _ACTIONS = {
     "describe_nodegroup": "eks:DescribeNodegroup",
     "list_fargate_profiles": "eks:ListFargateProfiles",
     "describe_fargate_profile": "eks:DescribeFargateProfile",
+    "describe_instance_types": "ec2:DescribeInstanceTypes",
 }
+_UNKNOWN_TYPE = frozenset({"InvalidInstanceType", "InvalidParameterValue"})
 
 
 def _boto3() -> Any:
@@ -45,7 +49,7 @@ def _boto3() -> Any:
         import boto3
     except ImportError:
         raise AwsUnavailable(
-            "reading AWS live needs boto3: pip install subnetfrag[aws] "
+            "reading AWS live needs boto3: pip install 'subnetfrag[aws]' "
             "(or save the AWS CLI output and read the files: see docs/aws.md)"
         ) from None
     return boto3
@@ -309,3 +313,44 @@ def load_live(
     state.warnings[:0] = warnings
     state.discovery = {sid: why for sid, why in discovery.items() if sid in state.subnets}
     return state
+
+
+def fetch_instance_limits(
+    instance_type: str,
+    *,
+    region: str | None = None,
+    profile: str | None = None,
+    session: Any = None,
+) -> InstanceLimits:
+    """The network limits of ``instance_type`` as EC2 reports them in ``region``
+    (one ``ec2:DescribeInstanceTypes`` call, read by
+    :func:`~subnetfrag.maxpods.from_describe_instance_types`).
+
+    ``session`` (anything with ``.client("ec2", ...)``) replaces the boto3
+    session made from ``profile`` and ``region``. Raises
+    :class:`AwsUnavailable` without boto3, :class:`AwsApiError` for a failed
+    call (an unknown type, a denied call naming the action to grant, no region
+    or credentials), and :class:`~subnetfrag.maxpods.InvalidDescribeResponse`
+    for a response that lacks what max pods needs. One API call.
+    """
+    client_error, _ = errors = _botocore_errors()
+    op = "describe_instance_types"
+    try:
+        if session is None:
+            session = _boto3().Session(profile_name=profile, region_name=region)
+        kwargs = {"region_name": region} if region else {}
+        response = session.client("ec2", **kwargs).describe_instance_types(
+            InstanceTypes=[instance_type]
+        )
+    except errors as exc:
+        err = getattr(exc, "response", {}).get("Error", {}) if isinstance(exc, client_error) else {}
+        if err.get("Code") in _UNKNOWN_TYPE:
+            raise AwsApiError(
+                f"EC2 does not know instance type {instance_type!r} "
+                f"({err['Code']}: {err.get('Message', '')})"
+            ) from None
+        raise _wrap(op, exc) from None
+    found = [x for x in from_describe_instance_types(response) if x.instance_type == instance_type]
+    if not found:
+        raise AwsApiError(f"{_ACTIONS[op]} returned no limits for {instance_type!r}")
+    return found[0]

@@ -4,8 +4,8 @@
 
 Modules: :mod:`.parser` (arguments, usage errors, exit codes), :mod:`.app`
 (``main``), :mod:`.sources` (files, live AWS or the example), one module per
-command, :mod:`.output` (streams and colour), :mod:`.live_limits`
-(``max-pods --aws``).
+command, :mod:`.output` (streams and colour); ``max-pods --aws`` reads
+its limits through :func:`subnetfrag.aws.fetch_instance_limits`.
 """
 
 from .app import main

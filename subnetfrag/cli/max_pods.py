@@ -6,10 +6,10 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..aws import fetch_instance_limits
 from ..instances import InstanceLimits, UnknownInstanceType
 from ..maxpods import MaxPods, max_pods
 from ..render.terminal import Style
-from .live_limits import fetch_instance_limits
 from .output import CommandError, Output
 
 __all__ = ["render_max_pods", "run_max_pods"]
