@@ -260,16 +260,8 @@ class SubnetPool:
         what :meth:`Subnet.allocate_ip` raises, and what the hook raises.
         Cost: O(k) to choose, plus the subnet's allocation.
         """
-        if address is not None:
-            return self._route_or_raise(address, "address").allocate_ip(
-                address, policy=policy, owner=owner
-            )
-        if policy is not None:
-            get_policy(policy)
-        subnet = self.choose("ip")
-        if subnet is None:
-            subnet = self._expand("ip")
-        return subnet.allocate_ip(policy=policy, owner=owner)
+        subnet = self._target("ip", address, policy)
+        return subnet.allocate_ip(address, policy=policy, owner=owner)
 
     def allocate_prefix(
         self,
@@ -282,16 +274,8 @@ class SubnetPool:
         :class:`~subnetfrag.errors.InsufficientCidrBlocks` when no subnet has a
         free eligible /28, and what :meth:`Subnet.allocate_prefix` raises.
         Cost: O(k) to choose, plus the subnet's allocation."""
-        if prefix is not None:
-            return self._route_or_raise(prefix, "prefix").allocate_prefix(
-                prefix, policy=policy, owner=owner
-            )
-        if policy is not None:
-            get_policy(policy)
-        subnet = self.choose("prefix")
-        if subnet is None:
-            subnet = self._expand("prefix")
-        return subnet.allocate_prefix(policy=policy, owner=owner)
+        subnet = self._target("prefix", prefix, policy)
+        return subnet.allocate_prefix(prefix, policy=policy, owner=owner)
 
     def release(self, allocation: str | netaddr.IPAddress | netaddr.IPNetwork) -> None:
         """Release a /32 or a /28 in the subnet that holds it. Raises
@@ -402,6 +386,17 @@ class SubnetPool:
             if value < s.first + s.size:
                 return s
         return None
+
+    def _target(self, kind: str, explicit: object, policy: str | Policy | None) -> Subnet:
+        """The subnet an allocation of ``kind`` goes to: the one holding
+        ``explicit`` when given, else the strategy's choice, else what the
+        expansion hook adds (raising when nothing can serve it)."""
+        if explicit is not None:
+            return self._route_or_raise(explicit, "address" if kind == "ip" else "prefix")
+        if policy is not None:
+            get_policy(policy)
+        subnet = self.choose(kind)
+        return self._expand(kind) if subnet is None else subnet
 
     def _route_or_raise(self, value: object, what: str) -> Subnet:
         v, _, _ = parse_network(value, what)

@@ -14,27 +14,11 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from test_metrics import REPORT_KEYS
 from test_render_prometheus import parse_exposition
 
 from subnetfrag.aws import load_example
 from subnetfrag.metrics import FragmentationReport
-
-REPORT_KEYS = {
-    "cidr",
-    "subnet_id",
-    "addresses",
-    "blocks",
-    "free_prefixes",
-    "can_fit_prefix",
-    "aws_fragmentation_score",
-    "aws_severity",
-    "stranded_ips",
-    "largest_free_block",
-    "free_block_histogram",
-    "unusable_free_index",
-    "fragmentation_index",
-    "weighted_fragmentation_pct",
-}
 
 
 def subnetfrag(*argv: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
