@@ -66,24 +66,22 @@ def _wrap(text: str) -> str:
     return textwrap.fill(text, 79)
 
 
-def _positive(text: str) -> int:
+def _at_least(low: int, text: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    if value < low:
+        raise argparse.ArgumentTypeError(f"must be {low} or more, not {value}")
     return value
+
+
+def _positive(text: str) -> int:
+    return _at_least(1, text)
 
 
 def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
-    return value
+    return _at_least(0, text)
 
 
 def _score(text: str) -> int:
