@@ -200,8 +200,16 @@ def test_analyze_json_has_exactly_the_report_keys_plus_owners_and_warnings(
     assert [d["subnet_id"] for d in docs] == [A, B]
     for doc, aws in zip(docs, state, strict=True):
         report = aws.subnet.report().to_dict()
-        assert set(doc) == set(report) | {"owners", "warnings"}
+        assert set(doc) == set(report) | {"name", "availability_zone", "vpc_id"} | {
+            "owners",
+            "warnings",
+        }
         assert {k: doc[k] for k in report} == report
+        assert (doc["name"], doc["availability_zone"], doc["vpc_id"]) == (
+            aws.info.name,
+            aws.info.availability_zone,
+            aws.info.vpc_id,
+        )
         assert doc["owners"] == aws.owner_summary()
         assert doc["warnings"] == [w.to_dict() for w in aws.warnings]
     # A: AvailableIpAddressCount 50 differs from the model: a warning in the JSON.
@@ -229,8 +237,8 @@ def test_analyze_prometheus_has_one_sample_per_subnet(
     free = [line for line in out.splitlines() if line.startswith("subnetfrag_free_prefixes{")]
     state = load_files(files["subnets"], files["enis"], files["reservations"])
     expected = [
-        f'subnetfrag_free_prefixes{{subnet_id="{s.subnet_id}",cidr="{s.info.cidr}"}} '
-        f"{s.subnet.free_prefix_count()}"
+        f'subnetfrag_free_prefixes{{cidr="{s.info.cidr}",subnet_id="{s.subnet_id}"}} '
+        f"{float(s.subnet.free_prefix_count())}"
         for s in state
     ]
     assert free == expected

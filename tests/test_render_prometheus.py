@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 from dataclasses import dataclass, field
 
 import pytest
@@ -18,11 +19,19 @@ from subnetfrag import Subnet
 from subnetfrag.aws import WARNING_KINDS, AwsState, AwsSubnet, AwsWarning, SubnetInfo, load_example
 from subnetfrag.metrics import SEVERITIES
 from subnetfrag.owner import OWNER_CLASSES, Owner
+from prometheus_client.openmetrics.parser import (
+    text_string_to_metric_families as parse_openmetrics,
+)
+from prometheus_client.parser import text_string_to_metric_families as parse_text
+
 from subnetfrag.render.prometheus import (
-    escape_help,
-    escape_label_value,
-    format_value,
+    RENAMED,
+    SUBNET_LABELS,
+    SUBNET_METRICS,
+    metric_names,
+    render_families,
     render_prometheus,
+    subnet_families,
 )
 
 _NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
@@ -154,17 +163,14 @@ def test_the_parser_reads_escapes() -> None:
 # ----------------------------------------------------------------- output
 
 
-def test_escaping() -> None:
-    assert escape_label_value('a\\b"c\nd') == 'a\\\\b\\"c\\nd'
-    assert escape_help("a\\b\nc") == "a\\\\b\\nc"
-    assert [format_value(v) for v in (3, True, 0.5, math.nan, math.inf, -math.inf)] == [
-        "3",
-        "1",
-        "0.5",
-        "NaN",
-        "+Inf",
-        "-Inf",
-    ]
+def test_label_values_from_tags_are_escaped() -> None:
+    name = 'odd "name"\\ with\na line feed'
+    sub = Subnet("10.0.0.0/24", subnet_id="subnet-1")
+    aws = AwsSubnet(sub, SubnetInfo("subnet-1", "10.0.0.0/24", tags={"Name": name}))
+    text = render_prometheus([aws])
+    assert "\n" + name not in text  # no raw line feed inside a sample
+    info = parse_exposition(text)["subnetfrag_subnet_info"]
+    assert info.value(subnet_id="subnet-1", name=name) == 1
 
 
 def _state(*subnets: AwsSubnet) -> AwsState:
@@ -180,6 +186,7 @@ def test_example_metrics_read_back_equal_the_report() -> None:
     for fam in fams.values():
         assert fam.name.startswith("subnetfrag_")
         assert fam.type == "gauge" and fam.help
+        assert not fam.name.endswith(("_percent", "_index")), "0-1 values end in _ratio"
         for labels in fam.samples:
             assert dict(labels).items() >= base.items()
     assert fams["subnetfrag_free_prefixes"].value() == r.free_prefixes
@@ -191,17 +198,27 @@ def test_example_metrics_read_back_equal_the_report() -> None:
     assert {dict(k)["severity"]: v for k, v in severity.samples.items()} == {
         band: float(band == r.aws_severity) for band in SEVERITIES
     }
-    blocks = fams["subnetfrag_blocks"]
+    info = fams["subnetfrag_subnet_info"]
+    assert (
+        info.value(
+            vpc_id=aws.info.vpc_id or "",
+            availability_zone=aws.info.availability_zone or "",
+            name=aws.info.name or "",
+        )
+        == 1
+    )
+    assert fams["subnetfrag_aligned_blocks"].value() == r.blocks.total
+    blocks = fams["subnetfrag_blocks_by_state"]
     assert sum(blocks.samples.values()) == r.blocks.total
     assert blocks.value(state="fragmented") == r.blocks.fragmented
     assert fams["subnetfrag_stranded_addresses"].value() == r.stranded_ips
     assert fams["subnetfrag_largest_free_block_addresses"].value() == 16  # a /28
     hist = fams["subnetfrag_buddy_free_blocks"]
     assert {dict(k)["size"]: v for k, v in hist.samples.items()} == r.histogram()
-    assert fams["subnetfrag_unusable_free_index"].value() == r.unusable_free_index
-    assert "subnetfrag_fragmentation_index" not in fams  # null: a /28 fits
-    assert fams["subnetfrag_weighted_fragmentation_percent"].value() == pytest.approx(
-        r.weighted_fragmentation_pct
+    assert fams["subnetfrag_unusable_free_space_ratio"].value() == r.unusable_free_index
+    assert "subnetfrag_fragmentation_index_ratio" not in fams  # null: a /28 fits
+    assert fams["subnetfrag_weighted_fragmentation_ratio"].value() == pytest.approx(
+        r.weighted_fragmentation_pct / 100
     )
     owners = aws.owner_summary()
     for cls in OWNER_CLASSES:
@@ -228,7 +245,7 @@ def test_null_values_have_no_sample_and_label_values_are_escaped() -> None:
     assert "subnetfrag_ec2_available_addresses" in fams
     assert len(fams["subnetfrag_ec2_available_addresses"].samples) == 1  # b only
     assert fams["subnetfrag_free_prefixes"].value(subnet_id=odd) == 0
-    assert fams["subnetfrag_fragmentation_index"].value(subnet_id=odd) == pytest.approx(
+    assert fams["subnetfrag_fragmentation_index_ratio"].value(subnet_id=odd) == pytest.approx(
         small.report().fragmentation_index
     )
     assert fams["subnetfrag_largest_free_block_addresses"].value(subnet_id="subnet-full") == 0
@@ -241,3 +258,47 @@ def test_null_values_have_no_sample_and_label_values_are_escaped() -> None:
 
 def test_no_subnet_no_output() -> None:
     assert render_prometheus(AwsState()) == ""
+    assert render_prometheus(AwsState(), "openmetrics") == "# EOF\n"
+
+
+def test_every_family_is_documented_once_and_the_renamed_ones_are_gone() -> None:
+    fams = parse_exposition(render_prometheus(load_example()))
+    assert set(fams) <= metric_names()
+    # every family but the null fragmentation index shows on the example
+    assert metric_names() - set(fams) == {"subnetfrag_fragmentation_index_ratio"}
+    assert not set(RENAMED) & metric_names()
+    assert set(RENAMED.values()) <= metric_names()
+    assert len({s.name for s in SUBNET_METRICS}) == len(SUBNET_METRICS)
+    doc = (Path(__file__).parent.parent / "docs" / "cli.md").read_text(encoding="utf-8")
+    for name in [*metric_names(), *RENAMED]:
+        assert f"`{name}`" in doc, f"{name} is not in docs/cli.md"
+
+
+def test_openmetrics_has_the_same_samples_and_ends_with_eof() -> None:
+    state = load_example()
+    om = render_prometheus(state, "openmetrics")
+    assert om.endswith("# EOF\n")
+    text = render_prometheus(state)
+
+    def samples(families: object) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+        return {
+            (s.name, tuple(sorted(s.labels.items()))): s.value
+            for fam in families  # type: ignore[attr-defined]
+            for s in fam.samples
+        }
+
+    assert samples(parse_openmetrics(om)) == samples(parse_text(text))
+    assert len(samples(parse_text(text))) == sum(
+        len(f.samples) for f in parse_exposition(text).values()
+    )
+
+
+def test_every_sample_has_the_subnet_labels_and_one_code_path_renders_both() -> None:
+    state = load_example()
+    families = subnet_families(state)
+    for fam in families:
+        for sample in fam.samples:
+            assert set(SUBNET_LABELS) <= set(sample.labels)
+    assert render_families(families) == render_prometheus(state)
+    with pytest.raises(ValueError, match="format must be one of"):
+        render_families(families, "xml")

@@ -1,5 +1,5 @@
-"""The ``subnetfrag`` command line: ``analyze``, ``check``, ``advise`` and
-``max-pods`` (docs/cli.md). The console script calls :func:`main`; so does
+"""The ``subnetfrag`` command line: ``analyze`` (alias ``analyse``),
+``check``, ``advise``, ``max-pods`` and ``serve`` (docs/cli.md). The console script calls :func:`main`; so does
 ``python -m subnetfrag``.
 
 Modules: :mod:`.parser` (arguments, usage errors, exit codes), :mod:`.app`

@@ -7,7 +7,7 @@ import argparse
 
 from ..aws import AwsState, AwsSubnet
 from ..render.json_report import render_json
-from ..render.prometheus import render_prometheus
+from ..render.prometheus import EXPOSITION_FORMATS, render_prometheus
 from ..render.svg import SvgPanel, block_holders, render_svg
 from ..render.text_report import render_subnet
 from .output import CommandError, Output
@@ -46,8 +46,8 @@ def run_analyze(args: argparse.Namespace, output: Output) -> int:
         write_svg(state, args.svg)
     if args.format == "json":
         output.write(render_json(state))
-    elif args.format == "prometheus":
-        output.write(render_prometheus(state))
+    elif args.format in EXPOSITION_FORMATS:
+        output.write(render_prometheus(state, args.format))
     else:
         chunks = [
             render_subnet(

@@ -21,6 +21,7 @@ from .analyze import run_analyze
 from .check import run_check
 from .max_pods import run_max_pods
 from .output import CommandError, Output
+from .serve import run_serve
 from .parser import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
@@ -39,6 +40,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "check": run_check,
     "advise": run_advise,
     "max-pods": run_max_pods,
+    "serve": run_serve,
 }
 
 

@@ -1,12 +1,15 @@
 """``subnetfrag check``: thresholds for cron, CI and alerts. Exit 0 when every
-subnet is healthy, 1 when any fails, with one line per failing subnet."""
+subnet is healthy, 1 when any fails, with one line per failing subnet (or,
+with ``--format json``, every subnet with its verdict)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 
 from ..aws import AwsSubnet
 from ..metrics import FragmentationReport
+from ..render.json_report import check_document
 from .output import Output
 from .parser import EXIT_CHECK_FAILED, EXIT_OK
 from .sources import load_state
@@ -38,9 +41,15 @@ def run_check(args: argparse.Namespace, output: Output) -> int:
         output.warn(warning)
     failed = 0
     style = output.style
+    as_json = args.format == "json"
+    docs = []
     for aws in state:
         r = aws.subnet.report()
         why = failures(r, args.min_free_prefixes, args.max_score)
+        if as_json:
+            failed += bool(why)
+            docs.append(check_document(aws, why))
+            continue
         if why:
             failed += 1
             output.write(f"{style.paint('FAIL', 'bold-red')} {_name(aws)}: {'; '.join(why)}\n")
@@ -50,4 +59,6 @@ def run_check(args: argparse.Namespace, output: Output) -> int:
                 f"{style.paint('ok', 'green')}   {_name(aws)}: {r.free_prefixes:,} free /28 "
                 f"prefixes, AWS fragmentation score {score}\n"
             )
+    if as_json:
+        output.write(json.dumps(docs, indent=2) + "\n")
     return EXIT_CHECK_FAILED if failed else EXIT_OK

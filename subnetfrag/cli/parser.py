@@ -11,6 +11,7 @@ import argparse
 import textwrap
 from typing import NoReturn
 
+from ..exporter import DEFAULT_LISTEN, parse_listen
 from ..render.terminal import COLOR_MODES
 
 __all__ = [
@@ -33,7 +34,7 @@ EXIT_ERROR = 3  #: an error reading the input, from AWS, or in the library
 EXIT_INTERRUPTED = 130  #: interrupted (Ctrl-C)
 
 #: The ``--format`` values of ``analyze``.
-FORMATS: tuple[str, ...] = ("text", "json", "prometheus")
+FORMATS: tuple[str, ...] = ("text", "json", "prometheus", "openmetrics")
 
 
 class UsageError(Exception):
@@ -89,6 +90,13 @@ def _score(text: str) -> int:
     if value > 100:
         raise argparse.ArgumentTypeError(f"a score is 0-100, not {value}")
     return value
+
+
+def _listen(text: str) -> tuple[str, int]:
+    try:
+        return parse_listen(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _aws_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
@@ -240,6 +248,16 @@ examples:
   subnetfrag advise --subnets subnets.json --enis enis.json --reservations reservations.json
 """
 
+_SERVE_EPILOG = """\
+examples:
+  subnetfrag serve --aws --region us-east-1 --cluster prod --listen 0.0.0.0:9808
+  subnetfrag serve --subnets subnets.json --enis enis.json --interval 300
+  subnetfrag serve --example --textfile /var/lib/node_exporter/textfile/subnetfrag.prom --once
+
+Every metric is listed in docs/cli.md; a Grafana dashboard and alert rules are
+in contrib/.
+"""
+
 _MAX_PODS_EPILOG = """\
 examples:
   subnetfrag max-pods m5.large
@@ -254,6 +272,7 @@ examples:
   subnetfrag check --example --min-free-prefixes 8
   subnetfrag advise --example
   subnetfrag max-pods m5.large --prefix-delegation
+  subnetfrag serve --aws --region us-east-1 --cluster prod
 
 Run 'subnetfrag COMMAND --help' for a command's options. Exit status: 0 success,
 1 'check' found an unhealthy subnet, 2 usage error, 3 input, AWS or library error.
@@ -261,7 +280,8 @@ Run 'subnetfrag COMMAND --help' for a command's options. Exit status: 0 success,
 
 
 def build_parser(version: str) -> ArgumentParser:
-    """The ``subnetfrag`` parser with its four commands. O(1)."""
+    """The ``subnetfrag`` parser with its commands (``analyse`` is an alias
+    of ``analyze``). O(1)."""
     parser = ArgumentParser(
         prog="subnetfrag",
         description=_wrap(
@@ -276,7 +296,9 @@ def build_parser(version: str) -> ArgumentParser:
 
     analyze = commands.add_parser(
         "analyze",
-        help="report fragmentation per subnet (text, JSON, Prometheus; block map, SVG)",
+        aliases=["analyse"],
+        help="report fragmentation per subnet (text, JSON, Prometheus; block map, SVG); "
+        "'analyse' is the same command",
         description=_wrap(
             "Report, per subnet, free addresses and free /28 prefixes, the AWS "
             "fragmentation score and band, stranded addresses, the kernel indices, the "
@@ -290,8 +312,9 @@ def build_parser(version: str) -> ArgumentParser:
         "--format",
         choices=FORMATS,
         default="text",
-        help="text (default), json (one object per subnet, schema in docs/cli.md) or "
-        "prometheus (node_exporter textfile collector)",
+        help="text (default), json (one object per subnet, schema in docs/cli.md), "
+        "prometheus (text exposition format: node_exporter textfile collector) or "
+        "openmetrics (OpenMetrics text, ending with # EOF)",
     )
     analyze.add_argument(
         "--map", action="store_true", help="draw the /28 block map (text format only)"
@@ -326,6 +349,13 @@ def build_parser(version: str) -> ArgumentParser:
     )
     check.add_argument(
         "-v", "--verbose", action="store_true", help="print a line for healthy subnets too"
+    )
+    check.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text (default: one line per failing subnet) or json (every subnet with its "
+        "verdict, schema in docs/cli.md); the exit status is the same",
     )
 
     advise = commands.add_parser(
@@ -412,6 +442,46 @@ def build_parser(version: str) -> ArgumentParser:
     )
     _aws_options(mp)
     mp.add_argument("--color", choices=COLOR_MODES, default="auto", help=_COLOR_HELP)
-    for command, sub in commands.choices.items():
-        sub.set_defaults(command_parser=sub, command=command)
+    serve = commands.add_parser(
+        "serve",
+        help="Prometheus exporter: serve /metrics, re-reading the input every interval",
+        description=_wrap(
+            "Serve every subnet's metrics over HTTP for Prometheus (/metrics, and /healthz), "
+            "re-reading the input every interval: files are read again, --aws calls AWS "
+            "again. A failed refresh keeps the last good values and sets "
+            "subnetfrag_last_refresh_success to 0. SIGTERM or Ctrl-C stops it (exit 0)."
+        ),
+        epilog=_SERVE_EPILOG,
+        formatter_class=_FORMATTER,
+    )
+    _source_options(serve)
+    serve.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        type=_listen,
+        default=DEFAULT_LISTEN,
+        help=f"where to serve (default: {DEFAULT_LISTEN}; [::1]:PORT for IPv6; "
+        "port 0 picks a free one, logged at start)",
+    )
+    serve.add_argument(
+        "--interval",
+        metavar="SECONDS",
+        type=_positive,
+        default=60,
+        help="seconds between refreshes (default: 60)",
+    )
+    serve.add_argument(
+        "--textfile",
+        metavar="PATH",
+        help="also write the metrics to PATH after every refresh, atomically, for "
+        "node_exporter's textfile collector (PATH should end in .prom)",
+    )
+    serve.add_argument(
+        "--once",
+        action="store_true",
+        help="refresh once, write --textfile (or print the metrics) and exit; no HTTP server",
+    )
+    names = {id(sub): name for name, sub in reversed(commands.choices.items())}
+    for sub in commands.choices.values():  # aliases share their command's parser
+        sub.set_defaults(command_parser=sub, command=names[id(sub)])
     return parser
