@@ -1,0 +1,108 @@
+"""contrib/: the Grafana dashboard and the Prometheus alert rules refer only to
+metrics (and labels) that subnetfrag publishes."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from subnetfrag.exporter import EXPORTER_METRICS
+from subnetfrag.render.prometheus import SUBNET_LABELS, SUBNET_METRICS, MetricSpec
+
+ROOT = Path(__file__).resolve().parent.parent
+DASHBOARD = ROOT / "contrib" / "grafana" / "subnetfrag-dashboard.json"
+ALERTS = ROOT / "contrib" / "prometheus" / "subnetfrag-alerts.yml"
+_METRIC = re.compile(r"\bsubnetfrag_[a-zA-Z0-9_]+")
+_SELECTOR = re.compile(r"\b(subnetfrag_[a-zA-Z0-9_]+)\{([^}]*)\}")
+_MATCHER = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"(?:[^"\\]|\\.)*"\s*,?')
+_GROUPING = re.compile(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)")
+
+
+def labels_of(spec: MetricSpec) -> set[str]:
+    if spec in EXPORTER_METRICS:
+        return set()
+    return {*SUBNET_LABELS, *spec.labels}
+
+
+SPECS = {s.name: s for s in (*SUBNET_METRICS, *EXPORTER_METRICS)}
+ALL_LABELS = set().union(*(labels_of(s) for s in SPECS.values()))
+
+
+def expressions(node: Any) -> Iterator[str]:
+    """Every PromQL expression in a dashboard: targets' ``expr`` and
+    template variables' ``query``."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("expr", "query") and isinstance(value, str):
+                yield value
+            else:
+                yield from expressions(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from expressions(item)
+
+
+def check_expression(expr: str) -> set[str]:
+    """The metrics ``expr`` uses; fails on an unknown metric or label."""
+    used = set(_METRIC.findall(expr))
+    unknown = used - set(SPECS)
+    assert not unknown, f"{expr!r} uses metrics subnetfrag does not publish: {unknown}"
+    for name, inside in _SELECTOR.findall(expr):
+        pos = 0
+        while pos < len(inside):
+            m = _MATCHER.match(inside, pos)
+            assert m, f"cannot read the matchers of {name}{{{inside}}}"
+            assert m.group(1) in labels_of(SPECS[name]), f"{name} has no label {m.group(1)}"
+            pos = m.end()
+    for group in _GROUPING.findall(expr):
+        for label in filter(None, (x.strip() for x in group.split(","))):
+            assert label in ALL_LABELS, f"{expr!r} groups by {label}, which no metric has"
+    return used
+
+
+def test_the_dashboard_refers_only_to_published_metrics() -> None:
+    dash = json.loads(DASHBOARD.read_text(encoding="utf-8"))
+    assert dash["uid"] and dash["title"] and dash["panels"]
+    used: set[str] = set()
+    for expr in expressions(dash):
+        used |= check_expression(expr)
+    for panel in dash["panels"]:
+        assert panel["targets"], panel["title"]
+    assert {
+        "subnetfrag_free_prefixes",
+        "subnetfrag_subnet_info",
+        "subnetfrag_last_refresh_success",
+    } <= used
+
+
+def test_the_alert_rules_refer_only_to_published_metrics() -> None:
+    doc = yaml.safe_load(ALERTS.read_text(encoding="utf-8"))
+    rules = [rule for group in doc["groups"] for rule in group["rules"]]
+    by_name = {rule["alert"]: rule for rule in rules}
+    for rule in rules:
+        assert set(rule) <= {"alert", "expr", "for", "labels", "annotations"}
+        check_expression(rule["expr"])
+        for text in rule.get("annotations", {}).values():
+            for label in re.findall(r"\$labels\.([a-zA-Z_]+)", text):
+                assert label in ALL_LABELS, f"{rule['alert']}: no metric has label {label}"
+    few = by_name["SubnetFewFreePrefixes"]
+    assert "subnetfrag_free_prefixes < 8" in few["expr"] and few["for"] == "15m"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "subnetfrag_blocks > 0",  # a name from before the renaming
+        'subnetfrag_free_prefixes{zone="a"}',
+        "sum by (owner) (subnetfrag_owner_addresses)",
+    ],
+)
+def test_the_checker_catches_mistakes(bad: str) -> None:
+    with pytest.raises(AssertionError):
+        check_expression(bad)
