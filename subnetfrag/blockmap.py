@@ -33,7 +33,7 @@ from .addresses import format_ip, parse_ip
 from .extents import BLOCK_BITS, EXCLUDED, GENERAL, PREFERRED, ExtentMap
 
 if TYPE_CHECKING:
-    from .subnet import Subnet
+    from .subnet import Reservation, Subnet
 
 __all__ = [
     "AWS_RESERVED",
@@ -255,6 +255,18 @@ def _display_class(info: BlockInfo) -> str:
     return info.state
 
 
+def _row_notes(
+    reservations: Sequence[Reservation], lo: int, hi: int, ascii: bool
+) -> list[tuple[str, str]]:
+    """``(kind, text)`` for each reservation overlapping addresses ``[lo, hi]``."""
+    mark = "<" if ascii else "◂"
+    return [
+        (r.kind, f"{mark} {r.kind} reservation {r.cidr}")
+        for r in reservations
+        if int(r.cidr.first) <= hi and int(r.cidr.last) >= lo
+    ]
+
+
 def render_block_map(
     blocks: Subnet | Sequence[BlockInfo],
     *,
@@ -263,6 +275,7 @@ def render_block_map(
     legend: bool = True,
     color: bool = False,
     ascii: bool = False,
+    reservations: Sequence[Reservation] | None = None,
 ) -> str:
     """Draw the block map as text: 16 cells a row, each row labelled with its
     first address, and a legend with the count of each symbol.
@@ -281,13 +294,19 @@ def render_block_map(
     rows. With ``fold``, a run of three or more identical consecutive rows is
     drawn once, followed by a line saying how many rows it stands for.
 
+    With ``reservations`` (e.g. ``subnet.reservations()``), each row that a
+    CIDR reservation overlaps ends with a note naming it (``◂ prefix
+    reservation 10.0.4.0/24``; ``<`` in ASCII), so reserved space shows even
+    where its blocks are in use, and a line under the legend lists them all.
+
     ``blocks`` is a :class:`~subnetfrag.subnet.Subnet` or the output of
     :func:`block_map`. Raises :class:`ValueError` for an unknown ``mode`` or an
-    empty block list. Cost: O(blocks).
+    empty block list. Cost: O(blocks + rows x reservations).
     """
     if mode not in ("auto", "full", "summary"):
         raise ValueError(f"mode must be 'auto', 'full' or 'summary', not {mode!r}")
     infos = block_map(blocks) if not isinstance(blocks, Sequence) else blocks
+    resv = reservations or ()
     if not infos:
         raise ValueError("no blocks to draw")
     glyphs = _ASCII if ascii else _GLYPHS
@@ -299,6 +318,8 @@ def render_block_map(
 
     def paint(cls: str, text: str) -> str:
         return f"\x1b[{_COLOURS[cls]}m{text}\x1b[0m" if color and cls in _COLOURS else text
+
+    note_class = {"prefix": _PREFIX_RESERVED, "explicit": _EXPLICIT_RESERVED}
 
     if summary:
         cells = []
@@ -314,7 +335,13 @@ def render_block_map(
         cells = [paint(c, glyphs[c]) for c in classes]
         unit = ROW
     base = parse_ip(infos[0].cidr.partition("/")[0])
-    rows = [(r, " ".join(cells[r : r + ROW])) for r in range(0, len(cells), ROW)]
+    rows = []
+    for r in range(0, len(cells), ROW):
+        text = " ".join(cells[r : r + ROW])
+        notes = _row_notes(resv, base + r * unit, base + (r + ROW) * unit - 1, ascii)
+        if notes:
+            text += "  " + ", ".join(paint(note_class[k], n) for k, n in notes)
+        rows.append((r, text))
     addr_width = max(len(format_ip(base + r * unit)) for r, _ in rows)
 
     out: list[str] = []
@@ -327,6 +354,9 @@ def render_block_map(
         per_cell = "one /28" if not summary else "one /24 (digit: free /28s in it, 0-f)"
         out.append(f"{nb:,} blocks; each cell {per_cell}; each row a {per_row}")
         out.append("  ".join(parts))
+        if resv:
+            listed = ", ".join(f"{r.kind} {r.cidr}" for r in resv)
+            out.append(f"CIDR reservations: {listed}")
     i = 0
     while i < len(rows):
         r, text = rows[i]

@@ -1,5 +1,6 @@
-"""The SVG block map: valid XML, one cell per /28 in its state's colour, a
-legend with the counts, a tooltip naming each block's holders."""
+"""The SVG block map: valid XML, one cell per /28 in its state's colour, per
+subnet a legend with that subnet's counts and the headline numbers, row and
+column labels, a tooltip naming each block's holders, no empty margin."""
 
 from __future__ import annotations
 
@@ -75,10 +76,68 @@ def test_free_blocks_in_reservations_and_the_legend() -> None:
     states = [c.get("class", "").split()[1] for c in cells(svg)]
     assert states == ["aws_reserved", "prefix_reserved", "explicit_reserved", "aws_reserved"]
     root = ET.fromstring(svg)
+    key = next(g for g in root.iter(f"{NS}g") if g.get("class") == "key")
+    assert [t.text for t in key.iter(f"{NS}text")] == list(LEGEND.values())
     legend = next(g for g in root.iter(f"{NS}g") if g.get("class") == "legend")
     texts = [t.text for t in legend.iter(f"{NS}text")]
-    counts = [0, 0, 0, 2, 0, 1, 1]
-    assert texts == [f"{label} {n}" for label, n in zip(LEGEND.values(), counts, strict=True)]
+    assert texts == [
+        "AWS-reserved 2",
+        "free, in a prefix reservation 1",
+        "free, in an explicit reservation 1",
+    ]
+
+
+def legends(svg: str) -> list[dict[str, int]]:
+    """Per panel, its legend as label -> count."""
+    root = ET.fromstring(svg)
+    out = []
+    for g in root.iter(f"{NS}g"):
+        if g.get("class") == "legend":
+            pairs = [(t.text or "").rsplit(" ", 1) for t in g.iter(f"{NS}text")]
+            out.append({label: int(n.replace(",", "")) for label, n in pairs})
+    return out
+
+
+def test_each_panel_counts_its_own_blocks_and_shows_its_headline() -> None:
+    a = Subnet("10.0.0.0/26")
+    a.allocate_ip("10.0.0.20")
+    b = Subnet("10.0.1.0/24")
+    b.allocate_prefix("10.0.1.32/28")
+    panels = [SvgPanel(str(s.cidr), s.block_map(), report=s.report()) for s in (a, b)]
+    svg = render_svg(panels)
+    assert legends(svg) == [
+        {"free": 1, "fragmented": 1, "AWS-reserved": 2},
+        {"free": 13, "AWS-reserved": 2, "prefix-allocated": 1},
+    ]
+    for legend, s in zip(legends(svg), (a, b), strict=True):
+        assert sum(legend.values()) == len(s.block_map())
+    root = ET.fromstring(svg)
+    heads = [t.text for t in root.iter(f"{NS}text") if t.get("class") == "headline"]
+    ra, rb = a.report(), b.report()
+    assert heads == [
+        f"{ra.free_prefixes} free /28 prefix · AWS fragmentation score "
+        f"{ra.aws_fragmentation_score} {ra.aws_severity}",
+        f"{ra.addresses.free} free addresses, {ra.stranded_ips} stranded in no free /28",
+        f"{rb.free_prefixes} free /28 prefixes · AWS fragmentation score "
+        f"{rb.aws_fragmentation_score} {rb.aws_severity}",
+        f"{rb.addresses.free} free addresses, {rb.stranded_ips} stranded in no free /28",
+    ]
+
+
+def test_columns_carry_address_offsets_and_the_picture_has_no_empty_margin() -> None:
+    s = Subnet("10.0.0.0/24")
+    root = ET.fromstring(render_svg([SvgPanel("t", s.block_map())]))
+    offsets = [t.text for t in root.iter(f"{NS}text") if t.get("class") == "offset"]
+    assert offsets == ["+0", "+64", "+128", "+192"]
+    grid = cells(ET.tostring(root, encoding="unicode"))
+    right = max(float(c.get("x", "0")) + float(c.get("width", "0")) for c in grid)
+    assert float(root.get("width", "0")) == right + 12  # the margin, nothing more
+    wide = ET.fromstring(render_svg([SvgPanel("w", Subnet("10.0.0.0/17").block_map())]))
+    offsets = [t.text for t in wide.iter(f"{NS}text") if t.get("class") == "offset"]
+    assert offsets == [f"+{16 * c}" for c in range(0, 64, 8)]
+    long_title = "x" * 200  # a title wider than the grid widens the picture
+    root = ET.fromstring(render_svg([SvgPanel(long_title, s.block_map())]))
+    assert float(root.get("width", "0")) > right + 12
 
 
 def test_several_panels_and_wide_rows_for_large_subnets() -> None:

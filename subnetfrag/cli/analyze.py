@@ -26,7 +26,10 @@ def svg_title(aws: AwsSubnet) -> str:
 def write_svg(state: AwsState, path: str) -> None:
     """Write the block map of every subnet of ``state`` to ``path`` as one SVG.
     Raises :class:`CommandError` when the file cannot be written."""
-    panels = [SvgPanel(svg_title(s), s.subnet.block_map(), block_holders(s.subnet)) for s in state]
+    panels = [
+        SvgPanel(svg_title(s), s.subnet.block_map(), block_holders(s.subnet), s.subnet.report())
+        for s in state
+    ]
     text = render_svg(
         panels, title="subnetfrag block map: " + ", ".join(s.subnet_id for s in state)
     )

@@ -7,8 +7,12 @@ Each cell is filled by the block's state, as the text block map draws it
 a prefix or an explicit reservation); a block that holds allocations inside a
 reservation is outlined in the reservation's colour. Each cell carries a
 ``<title>`` (the tooltip browsers show): the block, its state, how many of its
-addresses are used, and who holds them, grouped by ENI. A legend with the count
-of each state heads the picture.
+addresses are used, and who holds them, grouped by ENI. A colour key heads the
+picture; each subnet's panel has its title, its headline numbers (free /28
+prefixes, the AWS fragmentation score and band, free and stranded addresses),
+its own legend with the count of each state in that subnet, row labels (each
+row's first address) and column labels (the offset of each column's block from
+the row's first address). The picture is as wide as its widest part.
 
 Plain text building: no dependency, no script, no external reference. The
 cells are ``<rect class="block STATE">`` elements, so other tools can find them.
@@ -22,6 +26,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ..addresses import format_ip, parse_ip
 from ..blockmap import BlockInfo
+from ..metrics import FragmentationReport
 from ..owner import Owner
 from ..subnet import PREFIX_LEN, Subnet
 
@@ -60,10 +65,14 @@ _GAP = 2
 _PITCH = _CELL + _GAP
 _LABEL_W = 96  # row labels
 _MARGIN = 12
+_CHAR_W = 6.7  # width of one character of 11px monospace text, generously
+_LINE = 16  # text line height, px
 _STYLE = (
-    "text{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:11px;fill:#222}"
-    ".title{font-weight:bold}.row{fill:#555}"
+    "text{font-family:ui-monospace,Menlo,Consolas,'DejaVu Sans Mono',monospace;"
+    "font-size:11px;fill:#222}"
+    ".title{font-weight:bold}.row,.offset{fill:#555}.offset{font-size:9px}"
 )
+_OFFSET_EVERY = {16: 4, 64: 8}  # columns between two column labels
 _WIDE_ROW = 64
 _NARROW_ROW = 16
 _NARROW_LIMIT = 1024  # blocks: up to a /18, 16 blocks a row
@@ -72,12 +81,14 @@ _NARROW_LIMIT = 1024  # blocks: up to a /18, 16 blocks a row
 @dataclass(frozen=True, slots=True)
 class SvgPanel:
     """One subnet to draw: a ``title`` line, its :func:`~subnetfrag.blockmap.block_map`,
-    and per block position (0 for the subnet's first /28) the tooltip lines
-    naming its holders (see :func:`block_holders`)."""
+    per block position (0 for the subnet's first /28) the tooltip lines
+    naming its holders (see :func:`block_holders`), and optionally its
+    report, whose headline numbers the panel shows under the title."""
 
     title: str
     blocks: Sequence[BlockInfo]
     holders: Mapping[int, Sequence[str]] = field(default_factory=dict)
+    report: FragmentationReport | None = None  #: gives the headline numbers when set
 
 
 def display_state(info: BlockInfo) -> str:
@@ -137,33 +148,107 @@ def _tooltip(info: BlockInfo, holders: Sequence[str]) -> str:
     return "\n".join([head, *holders])
 
 
-def _panel(panel: SvgPanel, top: int, columns: int) -> tuple[list[str], int]:
+def _text_width(text: str) -> int:
+    return int(len(text) * _CHAR_W) + 1
+
+
+def _headline(r: FragmentationReport) -> list[str]:
+    """The panel's headline numbers, as two lines."""
+    score = (
+        "no AWS fragmentation score (no candidate /28)"
+        if r.aws_fragmentation_score is None
+        else f"AWS fragmentation score {r.aws_fragmentation_score} {r.aws_severity}"
+    )
+    prefixes = "free /28 prefix" if r.free_prefixes == 1 else "free /28 prefixes"
+    return [
+        f"{r.free_prefixes:,} {prefixes} · {score}",
+        f"{r.addresses.free:,} free addresses, {r.stranded_ips:,} stranded in no free /28",
+    ]
+
+
+def _swatches(
+    items: Sequence[tuple[str, str]], left: int, top: int, width: int, cls: str
+) -> tuple[list[str], int]:
+    """``(label, paint)`` swatches in lines no wider than ``width``; returns
+    the elements and the height used."""
+    out = [f'<g class="{cls}">']
+    x, y = left, top
+    for text, paint in items:
+        item_w = _CELL + 6 + _text_width(text) + 14
+        if x > left and x + item_w > left + width:
+            x, y = left, y + _LINE
+        out.append(f'<rect x="{x}" y="{y}" width="{_CELL}" height="{_CELL}" {paint}/>')
+        out.append(f'<text x="{x + _CELL + 6}" y="{y + _CELL - 2}">{escape(text)}</text>')
+        x += item_w
+    out.append("</g>")
+    return out, y - top + _LINE
+
+
+def _legend_items(blocks: Sequence[BlockInfo]) -> list[tuple[str, str]]:
+    """One swatch per state present in ``blocks``, with its count, then the
+    outlines drawn (each count is this panel's alone)."""
+    counts = dict.fromkeys(LEGEND, 0)
+    outlined = dict.fromkeys(_OUTLINE_LEGEND, 0)
+    for info in blocks:
+        counts[display_state(info)] += 1
+        kind = _outline(info)
+        if kind is not None:
+            outlined[kind] += 1
+    items = [
+        (f"{label} {counts[s]:,}", f'fill="{COLOURS[s]}"')
+        for s, label in LEGEND.items()
+        if counts[s]
+    ]
+    items += [
+        (f"{label} {outlined[s]:,}", f'fill="#ffffff" stroke="{COLOURS[s]}" stroke-width="2"')
+        for s, label in _OUTLINE_LEGEND.items()
+        if outlined[s]
+    ]
+    return items
+
+
+def _panel(panel: SvgPanel, top: int, columns: int, width: int) -> tuple[list[str], int]:
     """The elements of one panel starting at ``top``; returns them and the
     panel's height."""
     out = ['<g class="subnet">']
-    out.append(f'<text class="title" x="{_MARGIN}" y="{top + 14}">{escape(panel.title)}</text>')
-    grid_top = top + 24
+    y = top + 12
+    out.append(f'<text class="title" x="{_MARGIN}" y="{y}">{escape(panel.title)}</text>')
+    if panel.report is not None:
+        for line in _headline(panel.report):
+            y += _LINE
+            out.append(f'<text class="headline" x="{_MARGIN}" y="{y}">{escape(line)}</text>')
+    legend, height = _swatches(
+        _legend_items(panel.blocks), _MARGIN, y + 6, width - 2 * _MARGIN, "legend"
+    )
+    out += legend
+    y += 6 + height
+    grid_left = _MARGIN + _LABEL_W
+    every = _OFFSET_EVERY[columns]
+    for col in range(0, columns, every):
+        x = grid_left + col * _PITCH
+        out.append(f'<text class="offset" x="{x}" y="{y + 8}">+{col * 16}</text>')
+    grid_top = y + 12
     blocks = panel.blocks
     base = parse_ip(blocks[0].cidr.partition("/")[0]) if blocks else 0
     rows = (len(blocks) + columns - 1) // columns
     for row in range(rows):
-        y = grid_top + row * _PITCH
+        row_y = grid_top + row * _PITCH
         label = format_ip(base + row * columns * 16)
-        out.append(f'<text class="row" x="{_MARGIN}" y="{y + _CELL - 2}">{label}</text>')
+        out.append(f'<text class="row" x="{_MARGIN}" y="{row_y + _CELL - 2}">{label}</text>')
     for position, info in enumerate(blocks):  # block_map() lists them in address order
         row, col = divmod(position, columns)
-        x = _MARGIN + _LABEL_W + col * _PITCH
-        y = grid_top + row * _PITCH
+        x = grid_left + col * _PITCH
+        cell_y = grid_top + row * _PITCH
         state = display_state(info)
         kind = _outline(info)
         outline = "" if kind is None else f' stroke="{COLOURS[kind]}" stroke-width="2"'
         tip = escape(_tooltip(info, panel.holders.get(position, ())))
         out.append(
-            f'<rect class="block {state}" x="{x}" y="{y}" width="{_CELL}" height="{_CELL}" '
+            f'<rect class="block {state}" x="{x}" y="{cell_y}" width="{_CELL}" height="{_CELL}" '
             f'fill="{COLOURS[state]}"{outline}><title>{tip}</title></rect>'
         )
     out.append("</g>")
-    return out, 24 + rows * _PITCH + _MARGIN
+    return out, grid_top - top + rows * _PITCH + _MARGIN
 
 
 def _outline(info: BlockInfo) -> str | None:
@@ -177,57 +262,32 @@ def _outline(info: BlockInfo) -> str | None:
     return None
 
 
-def _legend(panels: Sequence[SvgPanel], top: int) -> tuple[list[str], int]:
-    counts = dict.fromkeys(LEGEND, 0)
-    outlined = dict.fromkeys(_OUTLINE_LEGEND, 0)
-    for panel in panels:
-        for info in panel.blocks:
-            counts[display_state(info)] += 1
-            kind = _outline(info)
-            if kind is not None:
-                outlined[kind] += 1
-    items = [(f"{label} {counts[s]:,}", f'fill="{COLOURS[s]}"') for s, label in LEGEND.items()]
-    items += [
-        (f"{label} {outlined[s]:,}", f'fill="#ffffff" stroke="{COLOURS[s]}" stroke-width="2"')
-        for s, label in _OUTLINE_LEGEND.items()
-        if outlined[s]
-    ]
-    out = ['<g class="legend">']
-    x = _MARGIN
-    y = top
-    line_width = 0
-    for text, paint in items:
-        width = _CELL + 6 + 7 * len(text) + 16
-        if line_width and line_width + width > 720:
-            y += 18
-            x = _MARGIN
-            line_width = 0
-        out.append(f'<rect x="{x}" y="{y}" width="{_CELL}" height="{_CELL}" {paint}/>')
-        out.append(f'<text x="{x + _CELL + 6}" y="{y + _CELL - 2}">{escape(text)}</text>')
-        x += width
-        line_width += width
-    out.append("</g>")
-    return out, y - top + 18 + 8
+def _width(panels: Sequence[SvgPanel], columns: int) -> int:
+    """The picture's width: the grid's, or the widest title or headline."""
+    grid = _MARGIN * 2 + _LABEL_W + columns * _PITCH - _GAP
+    texts = [p.title for p in panels]
+    texts += [line for p in panels if p.report is not None for line in _headline(p.report)]
+    return max(grid, *(2 * _MARGIN + _text_width(t) for t in texts))
 
 
 def render_svg(panels: Sequence[SvgPanel], *, title: str = "subnetfrag block map") -> str:
     """A standalone SVG document drawing each panel's block map, one under the
-    other, under one legend. Raises :class:`ValueError` when there is no panel.
-    O(blocks + holders)."""
+    other, under a colour key. Raises :class:`ValueError` when there is no
+    panel. O(blocks + holders)."""
     if not panels:
         raise ValueError("no subnet to draw")
     most = max(len(p.blocks) for p in panels)
     columns = _NARROW_ROW if most <= _NARROW_LIMIT else _WIDE_ROW
+    width = _width(panels, columns)
     body: list[str] = [f"<title>{escape(title)}</title>", f"<style>{_STYLE}</style>"]
-    top = _MARGIN
-    legend, height = _legend(panels, top)
-    body += legend
-    top += height
+    key = [(label, f'fill="{COLOURS[s]}"') for s, label in LEGEND.items()]
+    elements, height = _swatches(key, _MARGIN, _MARGIN, width - 2 * _MARGIN, "key")
+    body += elements
+    top = _MARGIN + height + 6
     for panel in panels:
-        elements, height = _panel(panel, top, columns)
+        elements, height = _panel(panel, top, columns, width)
         body += elements
         top += height
-    width = max(_MARGIN * 2 + _LABEL_W + columns * _PITCH, 760)
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{width}" '
         f'height="{top}" viewBox="0 0 {width} {top}" role="img" '

@@ -121,7 +121,12 @@ def render_subnet(
     lines += render_owners(aws, style)
     if block_map:
         lines.append("")
-        drawn = render_block_map(aws.subnet.block_map(), color=style.enabled, ascii=ascii)
+        drawn = render_block_map(
+            aws.subnet.block_map(),
+            color=style.enabled,
+            ascii=ascii,
+            reservations=aws.subnet.reservations(),
+        )
         lines += ["  " + line for line in drawn.rstrip("\n").split("\n")]
     if aws.warnings:
         lines.append("")
