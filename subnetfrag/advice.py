@@ -5,7 +5,11 @@ prefix reservation should go.
   into free /28 prefixes, grouped by owner when owners are known;
   :func:`apply_defrag` carries a plan out on a subnet (for what-if analysis).
 - :func:`suggest_reservation`: the smallest set of aligned CIDRs that holds
-  ``prefixes`` free /28s while covering the fewest allocated addresses.
+  ``prefixes`` free /28s while covering the fewest allocated addresses, with a
+  warning when it would leave fewer addresses for /32s than the subnet's /32
+  owners hold now.
+- :func:`leaked_enis`: network interfaces that are attached to nothing
+  (status ``available``) yet hold addresses, with the blocks they spoil.
 
 Definitions, the minimality arguments and worked examples: docs/advice.md.
 """
@@ -37,11 +41,13 @@ if TYPE_CHECKING:
 __all__ = [
     "DefragPlan",
     "InvalidAdviceArgument",
+    "LeakedEni",
     "MovablePredicate",
     "Move",
     "OwnerGroup",
     "ReservationSuggestion",
     "apply_defrag",
+    "leaked_enis",
     "movable_unless_primary",
     "plan_defrag",
     "suggest_reservation",
@@ -53,6 +59,8 @@ _HOLDER = 6
 MovablePredicate = Callable[[str, Owner | None], bool]
 # State byte -> 1 when the address lies outside every reservation (bit 0 clear).
 _UNRESERVED_FLAG = bytes(1 - (s & 1) for s in range(256))
+# State byte -> 1 when the address is a /32 allocation.
+_SINGLE_FLAG = bytes(1 if s & _HOLDER == USED else 0 for s in range(256))
 
 
 class InvalidAdviceArgument(SubnetFragError, ValueError):
@@ -173,7 +181,9 @@ class ReservationSuggestion:
     number (they become preferred: EC2 takes them first, and no automatic /32
     lands in them any more), and their free addresses leave
     ``available_ip_count``. ``already_reserved`` counts the free /28s already
-    inside prefix reservations.
+    inside prefix reservations. ``single_addresses_held`` counts the /32
+    allocations in the subnet now; :attr:`warning` says when the reservation
+    would leave fewer addresses for /32s than that.
     """
 
     prefixes: int
@@ -189,6 +199,22 @@ class ReservationSuggestion:
     already_reserved: int
     reason: str | None
     kind: str = "prefix"
+    single_addresses_held: int = 0
+
+    @property
+    def warning(self) -> str | None:
+        """Why the reservation may hurt, or None: it leaves fewer available
+        addresses (outside every reservation, where EC2 puts automatic /32s)
+        than the subnet's /32 owners hold now, so replacing them all (a node
+        rotation) would no longer fit. O(1)."""
+        if not self.possible or self.available_ip_count_after >= self.single_addresses_held:
+            return None
+        return (
+            f"it leaves {self.available_ip_count_after:,} addresses for /32s, fewer than the "
+            f"{self.single_addresses_held:,} /32s held now: replacing every node, Lambda or "
+            "load balancer address at once would no longer fit; reserve fewer /28s or add a "
+            "subnet first"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form. O(cidrs)."""
@@ -206,6 +232,8 @@ class ReservationSuggestion:
             "available_ip_count_after": self.available_ip_count_after,
             "already_reserved": self.already_reserved,
             "reason": self.reason,
+            "single_addresses_held": self.single_addresses_held,
+            "warning": self.warning,
         }
 
 
@@ -615,6 +643,7 @@ def suggest_reservation(subnet: Subnet, prefixes: int) -> ReservationSuggestion:
     before_free = m.ncandidates
     before_avail = m.navailable
     already = m.candidate_count(PREFERRED)
+    singles = states.translate(_SINGLE_FLAG).count(1)
     first = subnet.first
     if not nodes:
         holdable = free_sum[top][0]
@@ -636,6 +665,7 @@ def suggest_reservation(subnet: Subnet, prefixes: int) -> ReservationSuggestion:
                 + (f" ({already:,} more are already prefix-reserved)" if already else "")
                 + "; plan_defrag can recover more by moving addresses"
             ),
+            single_addresses_held=singles,
         )
     nodes.sort(key=lambda node: node[1] << node[0])
     size = sum(BLOCK << j for j, _ in nodes)
@@ -653,6 +683,7 @@ def suggest_reservation(subnet: Subnet, prefixes: int) -> ReservationSuggestion:
         available_ip_count_after=before_avail - (size - alloc),
         already_reserved=already,
         reason=None,
+        single_addresses_held=singles,
     )
 
 
@@ -725,3 +756,84 @@ def _pareto_options(
         if all((opt[1], opt[2]) < (k[1], k[2]) for k in kept):
             kept.append(opt)
     return kept
+
+
+# ----------------------------------------------------------- leaked_enis
+
+
+@dataclass(frozen=True, slots=True)
+class LeakedEni:
+    """A network interface attached to nothing (EC2 status ``available``)
+    that still holds addresses of the subnet.
+
+    ``owner`` is the owner of its first allocation (the ENI's details);
+    ``addresses`` its /32s and ``prefixes`` its /28 prefixes, in address
+    order; ``blocks`` the /28 blocks holding them (the blocks it spoils);
+    ``freed_blocks`` those that become free prefixes once it is deleted (no
+    other allocation in them, no AWS-reserved address, no explicit
+    reservation).
+    """
+
+    eni_id: str | None
+    owner: Owner
+    addresses: tuple[str, ...]
+    prefixes: tuple[str, ...]
+    blocks: tuple[str, ...]
+    freed_blocks: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form. O(addresses)."""
+        return {
+            "eni_id": self.eni_id,
+            "owner": self.owner.to_dict(),
+            "addresses": list(self.addresses),
+            "prefixes": list(self.prefixes),
+            "blocks": list(self.blocks),
+            "freed_blocks": list(self.freed_blocks),
+        }
+
+
+def leaked_enis(subnet: Subnet) -> list[LeakedEni]:
+    """The ENIs whose recorded owner has status ``available`` (detached: a
+    leaked VPC CNI ENI, or one a tool or a person left behind), in the order
+    of their first address. Only owners read from AWS carry a status, so a
+    hand-built subnet has none. Raises nothing. Cost: O(size) in C plus one
+    owner lookup per allocation."""
+    m = subnet.extent_map
+    first = subnet.first
+    codes = block_codes(m)
+    tiers = block_tiers(m)
+    found: dict[str | None, tuple[Owner, list[int], list[int]]] = {}
+
+    def label(block: int) -> str:
+        return f"{format_ip(first + (block << BLOCK_BITS))}/28"
+
+    for off, length in m.allocations():
+        owner = subnet.owner_of(format_ip(first + off))
+        if owner is None or owner.status != "available":
+            continue
+        entry = found.setdefault(owner.eni_id, (owner, [], []))
+        (entry[2] if length == BLOCK else entry[1]).append(off)
+    out = []
+    for eni_id, (owner, singles, prefixes) in found.items():
+        per_block: dict[int, int] = {}
+        for off in singles:
+            per_block[off >> BLOCK_BITS] = per_block.get(off >> BLOCK_BITS, 0) + 1
+        freed = [
+            b
+            for b, n in per_block.items()
+            if codes[b] in (FRAGMENTED, FULL) and tiers[b] != EXCLUDED and m.used_in_block(b) == n
+        ]
+        freed += [off >> BLOCK_BITS for off in prefixes]
+        blocks = sorted({*per_block, *(off >> BLOCK_BITS for off in prefixes)})
+        out.append(
+            LeakedEni(
+                eni_id=eni_id,
+                owner=owner,
+                addresses=tuple(format_ip(first + off) for off in singles),
+                prefixes=tuple(label(off >> BLOCK_BITS) for off in prefixes),
+                blocks=tuple(label(b) for b in blocks),
+                freed_blocks=tuple(label(b) for b in sorted(freed)),
+            )
+        )
+    return out

@@ -391,11 +391,12 @@ def test_a_signal_stops_serve_cleanly(sig: signal.Signals) -> None:
         found = re.search(r"(http://\S+)/metrics,", first)
         assert found, first
         url = found.group(1)
-        for _ in range(100):  # the first refresh runs right after the line
+        for _ in range(600):  # the first refresh runs right after the line
             status, _, _ = get(url + "/healthz")
             if status == 200:
                 break
             threading.Event().wait(0.05)
+        assert status == 200, "no successful refresh"
         fams = scrape(url)
         assert fams["subnetfrag_free_prefixes"].value() == 6
         proc.send_signal(sig)

@@ -15,9 +15,10 @@ import argparse
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable
 from types import FrameType
+from typing import Any
 
 from ..aws import AwsState
 from ..exporter import Exporter, MetricsServer, run
@@ -30,26 +31,37 @@ __all__ = ["run_serve"]
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
-@contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """Within the block, SIGTERM and SIGINT set ``stop`` (a second one raises
-    KeyboardInterrupt, for a refresh that hangs). Outside the main thread
-    signals cannot be caught: nothing is installed there."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+class _Signals:
+    """SIGTERM and SIGINT as a flag the main thread polls.
 
-    def handler(signum: int, frame: FrameType | None) -> None:
-        if stop.is_set():
+    The handler only sets a plain attribute: it takes no lock (a handler that
+    set a ``threading.Event`` could deadlock on the lock its own thread holds).
+    The main thread polls the flag every :data:`_POLL` seconds, because the
+    kernel may deliver the signal to another thread (the HTTP server's), and
+    then a main thread blocked in a long wait would never run the handler. A
+    second signal raises KeyboardInterrupt, for a refresh that hangs. Outside
+    the main thread signals cannot be caught: nothing is installed there."""
+
+    def __init__(self) -> None:
+        self.received = False
+        self._old: dict[int, Any] = {}
+
+    def _handler(self, signum: int, frame: FrameType | None) -> None:
+        if self.received:
             raise KeyboardInterrupt
-        stop.set()
+        self.received = True
 
-    old = {sig: signal.signal(sig, handler) for sig in _STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for sig, previous in old.items():
+    def __enter__(self) -> _Signals:
+        if threading.current_thread() is threading.main_thread():
+            self._old = {sig: signal.signal(sig, self._handler) for sig in _STOP_SIGNALS}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, previous in self._old.items():
             signal.signal(sig, previous)
+
+
+_POLL = 0.2  #: seconds between two looks at the signal flag
 
 
 def _loader(args: argparse.Namespace) -> Callable[[], AwsState]:
@@ -89,12 +101,24 @@ def run_serve(args: argparse.Namespace, output: Output) -> int:
     except OSError as exc:
         raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     stop = threading.Event()
-    with _stop_on_signals(stop):
+    worker = threading.Thread(
+        target=run,
+        args=(exporter,),
+        kwargs={"interval": args.interval, "stop": stop, "textfile": args.textfile, "log": log},
+        name="subnetfrag-refresh",
+        daemon=True,  # a refresh stuck in a network call does not hold up the exit
+    )
+    with _Signals() as signals:
         server.start()
         log(f"subnetfrag: serving {server.url}/metrics, refreshing every {args.interval} s")
+        worker.start()
         try:
-            run(exporter, interval=args.interval, stop=stop, textfile=args.textfile, log=log)
-        except KeyboardInterrupt:
+            while not signals.received and worker.is_alive():
+                time.sleep(_POLL)
+            stop.set()
+            while worker.is_alive():  # the refresh under way finishes first
+                worker.join(_POLL)
+        except KeyboardInterrupt:  # a second signal: leave the refresh behind
             pass
         finally:
             server.stop()

@@ -1,18 +1,22 @@
-"""Repair advice as text (``subnetfrag advise``): the defrag plan grouped by
-owner, the prefix reservation, and the AWS CLI commands and Terraform blocks
-that create the reservation."""
+"""Repair advice as text (``subnetfrag advise``): leaked ENIs, the defrag plan
+grouped by owner with the action and commands for each owner
+(:mod:`.actions`), the prefix reservation, and the AWS CLI commands and
+Terraform blocks that create the reservation."""
 
 from __future__ import annotations
 
 import re
 import shlex
 
-from ..advice import DefragPlan, Move, OwnerGroup, ReservationSuggestion
+from ..advice import DefragPlan, LeakedEni, Move, OwnerGroup, ReservationSuggestion
+from .actions import OwnerAction, action_for_group, leaked_action
 from .terminal import Style
 
 __all__ = [
     "RESERVATION_DESCRIPTION",
     "aws_cli_command",
+    "render_action",
+    "render_leaked",
     "render_plan",
     "render_reservation",
     "terraform_block",
@@ -78,16 +82,19 @@ def _holder(move: Move) -> str:
     return ", ".join(parts)
 
 
-def _group_heading(group: OwnerGroup, style: Style) -> str:
+def render_action(action: OwnerAction, style: Style, indent: str = "      ") -> list[str]:
+    """An action's commands (``$ ...``) and note, one line each. O(commands)."""
+    lines = [f"{indent}$ {c}" for c in action.commands]
+    if action.note:
+        lines.append(f"{indent}{style.paint('note:', 'yellow')} {action.note}")
+    return lines
+
+
+def _group_heading(group: OwnerGroup, action: OwnerAction, style: Style) -> str:
     moves = _plural(len(group.moves), "address", "addresses")
-    if group.kind == "instance":
-        who = f"drain node {style.paint(group.owner or '?', 'bold')}"
-    elif group.kind == "eni":
-        classes = sorted({m.owner.owner_class for m in group.moves if m.owner is not None})
-        kind = f" ({', '.join(classes)})" if classes else ""
-        who = f"move ENI {style.paint(group.owner or '?', 'bold')}{kind}"
-    else:
-        who = "addresses without a recorded owner"
+    who = action.summary
+    if action.target:
+        who = who.replace(action.target, style.paint(action.target, "bold"), 1)
     if group.blocks:
         shared = f", {group.shared} shared with earlier owners" if group.shared else ""
         gain = f"recovers {_plural(len(group.blocks), 'block')}{shared}: " + ", ".join(group.blocks)
@@ -103,9 +110,19 @@ def _move_line(move: Move) -> str:
     return f"      {where}  ({_holder(move)})"
 
 
-def render_plan(plan: DefragPlan, style: Style) -> list[str]:
+def render_plan(
+    plan: DefragPlan,
+    style: Style,
+    *,
+    subnet_id: str = "<subnet>",
+    zone: str | None = None,
+    region: str | None = None,
+    profile: str | None = None,
+) -> list[str]:
     """The defrag plan: a summary line, the nodes to drain, and the moves
-    grouped by owner (or in plan order when no owner is known). O(moves)."""
+    grouped by owner (or in plan order when no owner is known), each group
+    with the action that frees its addresses and its commands
+    (:func:`~subnetfrag.render.actions.action_for_group`). O(moves)."""
     lines = []
     verb = "relocate" if plan.relocate else "release"
     area = f" inside {plan.within}" if plan.within else ""
@@ -125,8 +142,12 @@ def render_plan(plan: DefragPlan, style: Style) -> list[str]:
     if plan.groups:
         lines.append("  by owner, in order:")
         for group in plan.groups:
-            lines.append(_group_heading(group, style))
+            action = action_for_group(
+                group, subnet_id=subnet_id, zone=zone, region=region, profile=profile
+            )
+            lines.append(_group_heading(group, action, style))
             lines += [_move_line(m) for m in group.moves]
+            lines += render_action(action, style)
     elif plan.moves:
         lines.append("  moves:")
         lines += [_move_line(m) for m in plan.moves]
@@ -166,6 +187,8 @@ def render_reservation(
             "    create the reservation before the moves: the addresses they free then "
             "stay free for prefixes"
         )
+    if s.warning:
+        lines.append(f"    {style.paint('warning:', 'yellow')} {s.warning}")
     lines.append("")
     lines.append("  AWS CLI:")
     lines += [
@@ -178,4 +201,40 @@ def render_reservation(
         if i:
             lines.append("")
         lines += ["    " + line for line in terraform_block(subnet_id, cidr).split("\n")]
+    return lines
+
+
+def render_leaked(
+    leaks: list[LeakedEni],
+    style: Style,
+    *,
+    region: str | None = None,
+    profile: str | None = None,
+) -> list[str]:
+    """The leaked ENIs (status ``available``): each with its addresses, the
+    blocks it spoils, those its deletion frees, and the delete command.
+    Empty when there is none. O(addresses)."""
+    if not leaks:
+        return []
+    lines = [
+        f"  leaked ENIs ({len(leaks)}): attached to nothing (status available), "
+        "still holding addresses"
+    ]
+    for leak in leaks:
+        o = leak.owner
+        what = [o.owner_class]
+        if o.description:
+            what.append(o.description[:60])
+        held = [*leak.addresses, *(f"prefix {p}" for p in leak.prefixes)]
+        freed = (
+            f"deleting it frees {_plural(len(leak.freed_blocks), '/28 block')}: "
+            + ", ".join(leak.freed_blocks)
+            if leak.freed_blocks
+            else "deleting it frees no whole /28 block"
+        )
+        lines.append(
+            f"    {style.paint(leak.eni_id or '?', 'bold')} ({', '.join(what)}): "
+            f"{', '.join(held)}; spoils {', '.join(leak.blocks)}; {freed}"
+        )
+        lines += render_action(leaked_action(leak, region=region, profile=profile), style)
     return lines
