@@ -238,7 +238,7 @@ class Exporter:
         ``path``, then a rename, so the collector never reads half a file).
         Raises :class:`OSError` when the file cannot be written. O(samples)."""
         registry = CollectorRegistry(auto_describe=False)
-        registry.register(self)  # type: ignore[arg-type]
+        registry.register(self)
         write_to_textfile(path, registry)
 
     def health(self) -> tuple[bool, str]:
@@ -260,7 +260,7 @@ def make_app(exporter: Exporter) -> Callable[..., Iterable[bytes]]:
     ``/healthz`` (200 ``ok``/``stale`` once a refresh succeeded, 503 before),
     ``/`` (a line naming both), 404 elsewhere."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(exporter)  # type: ignore[arg-type]
+    registry.register(exporter)
     metrics = make_wsgi_app(registry)
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

@@ -17,7 +17,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from subnetfrag.advice import apply_defrag, plan_defrag, suggest_reservation
+from subnetfrag.advice import apply_defrag, suggest_reservation
 from subnetfrag.aws import load_example, load_files
 from subnetfrag.cli import EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_OK, EXIT_USAGE, main
 from subnetfrag.cli.advise import advise_subnet
@@ -371,10 +371,13 @@ def test_advise_example_ends_with_the_commands(capsys: pytest.CaptureFixture[str
     status, out, _ = run(capsys, "advise", "--example")
     assert status == 0
     aws = next(iter(load_example()))
-    plan, suggestion = advise_subnet(aws, want=8, prefixes=8)
+    # the goal is 8 free /28s; the example has 6: the plan recovers 2
+    missing = 8 - aws.subnet.free_prefix_count()
+    assert missing == 2
+    plan, suggestion = advise_subnet(aws, want=missing, prefixes=8)
     # The suggestion is made on the subnet as the plan leaves it.
     after = Subnet.from_dict(aws.subnet.to_dict())
-    apply_defrag(after, plan_defrag(aws.subnet, 8))
+    apply_defrag(after, plan)
     assert suggestion == suggest_reservation(after, 8)
     assert suggestion.possible and suggestion.cidrs
     assert (
@@ -384,7 +387,8 @@ def test_advise_example_ends_with_the_commands(capsys: pytest.CaptureFixture[str
     nodes = [g.owner for g in plan.groups if g.kind == "instance"]
     assert f"nodes to drain ({len(nodes)}): {', '.join(n or '' for n in nodes)}" in out
     for group in plan.groups:
-        assert f"drain node {group.owner}: " in out
+        assert f"cordon, drain and terminate node {group.owner}: " in out
+        assert f"$ aws ec2 terminate-instances --instance-ids {group.owner}" in out
     for move in plan.moves:
         assert f"      {move.address} in {move.block}  (" in out
     for cidr in suggestion.cidrs:
@@ -404,9 +408,23 @@ def test_advise_json_and_options(capsys: pytest.CaptureFixture[str]) -> None:
     )  # fmt: skip
     assert status == 0
     (doc,) = json.loads(out)
-    assert set(doc) == {"subnet_id", "cidr", "plan", "reservation", "aws_cli", "terraform"}
+    assert set(doc) == {
+        "subnet_id", "cidr", "name", "availability_zone", "vpc_id", "want", "free_prefixes",
+        "meets_goal", "leaked_enis", "plan", "actions", "reservation", "aws_cli", "terraform",
+    }  # fmt: skip
     aws = next(iter(load_example()))
+    assert (doc["want"], doc["free_prefixes"], doc["meets_goal"]) == (3, 6, True)
+    assert doc["plan"] is None and doc["actions"] == []
+    assert doc["reservation"] == suggest_reservation(aws.subnet, 2).to_dict()
+    status, out, _ = run(
+        capsys, "advise", "--example", "--want", "9", "--prefixes", "2", "--keep-primaries",
+        "--relocate", "--format", "json",
+    )  # fmt: skip
+    (doc,) = json.loads(out)
+    assert not doc["meets_goal"]
     plan, suggestion = advise_subnet(aws, want=3, prefixes=2, keep_primaries=True, relocate=True)
+    assert doc["plan"] == plan.to_dict() and doc["reservation"] == suggestion.to_dict()
+    assert len(doc["actions"]) == len(plan.groups)
     assert doc["plan"] == plan.to_dict()
     assert doc["reservation"] == suggestion.to_dict()
     assert plan.relocate and all(m.to is not None for m in plan.moves)
@@ -424,7 +442,7 @@ def test_advise_says_when_no_reservation_fits(
 
 
 def test_advise_within_an_area(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(capsys, "advise", "--example", "--within", "10.42.40.0/22", "--want", "2")
+    status, out, _ = run(capsys, "advise", "--example", "--within", "10.42.40.0/22", "--want", "8")
     assert status == 0
     assert "repair plan inside 10.42.40.0/22:" in out
 

@@ -447,9 +447,12 @@ def test_serve_reads_aws_again_on_every_refresh(moto_subnet: dict[str, str]) -> 
         assert exporter.refresh()
         fams = scrape(server.url)
         sid = moto_subnet["subnet"]
-        assert fams["subnetfrag_subnet_info"].value(
-            subnet_id=sid, vpc_id=moto_subnet["vpc"], availability_zone="us-east-1a"
-        ) == 1
+        assert (
+            fams["subnetfrag_subnet_info"].value(
+                subnet_id=sid, vpc_id=moto_subnet["vpc"], availability_zone="us-east-1a"
+            )
+            == 1
+        )
         assert fams["subnetfrag_allocated_addresses"].value(subnet_id=sid) == 1
         assert fams["subnetfrag_free_prefixes"].value(subnet_id=sid) == 13  # .16/28 spoiled
         ec2 = boto3.client("ec2", region_name="us-east-1")

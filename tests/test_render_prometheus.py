@@ -10,20 +10,19 @@ from __future__ import annotations
 
 import math
 import re
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
-
-from subnetfrag import Subnet
-from subnetfrag.aws import WARNING_KINDS, AwsState, AwsSubnet, AwsWarning, SubnetInfo, load_example
-from subnetfrag.metrics import SEVERITIES
-from subnetfrag.owner import OWNER_CLASSES, Owner
 from prometheus_client.openmetrics.parser import (
     text_string_to_metric_families as parse_openmetrics,
 )
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
+from subnetfrag import Subnet
+from subnetfrag.aws import WARNING_KINDS, AwsState, AwsSubnet, AwsWarning, SubnetInfo, load_example
+from subnetfrag.metrics import SEVERITIES
+from subnetfrag.owner import OWNER_CLASSES, Owner
 from subnetfrag.render.prometheus import (
     RENAMED,
     SUBNET_LABELS,

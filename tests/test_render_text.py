@@ -166,12 +166,12 @@ def test_plan_groups_by_kind_of_owner() -> None:
     assert lines[1] == "    short: 1 of the 2 blocks wanted can be recovered"
     assert "nodes to drain" not in "\n".join(lines)
     assert (
-        "    move ENI eni-l (lambda): 1 address, recovers no block on its own "
-        "(completes blocks with later owners)"
+        "    move Lambda function <function> to other subnets: 1 address, recovers no block on "
+        "its own (completes blocks with later owners)"
     ) in lines
     assert "      10.0.0.17 in 10.0.0.16/28  (lambda, eni-l, primary)" in lines
     assert (
-        "    addresses without a recorded owner: 1 address, recovers 1 block, "
+        "    no recorded owner: find it in the EC2 console: 1 address, recovers 1 block, "
         "1 shared with earlier owners: 10.0.0.16/28"
     ) in lines
     assert "      10.0.0.18 in 10.0.0.16/28  (unknown holder)" in lines

@@ -1,10 +1,11 @@
 """The ``subnetfrag`` command line: ``analyze`` (alias ``analyse``),
-``check``, ``advise``, ``max-pods`` and ``serve`` (docs/cli.md). The console script calls :func:`main`; so does
-``python -m subnetfrag``.
+``check``, ``advise``, ``max-pods`` and ``serve`` (docs/cli.md). The console
+script calls :func:`main`; so does ``python -m subnetfrag``.
 
 Modules: :mod:`.parser` (arguments, usage errors, exit codes), :mod:`.app`
 (``main``), :mod:`.sources` (files, live AWS or the example), one module per
-command, :mod:`.output` (streams and colour); ``max-pods --aws`` reads
+command (:mod:`.serve` runs :mod:`subnetfrag.exporter`), :mod:`.output`
+(streams and colour); ``max-pods --aws`` reads
 its limits through :func:`subnetfrag.aws.fetch_instance_limits`.
 """
 

@@ -21,7 +21,6 @@ from .analyze import run_analyze
 from .check import run_check
 from .max_pods import run_max_pods
 from .output import CommandError, Output
-from .serve import run_serve
 from .parser import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
@@ -30,6 +29,7 @@ from .parser import (
     build_parser,
     check_source,
 )
+from .serve import run_serve
 
 __all__ = ["EXIT_BROKEN_PIPE", "main"]
 

@@ -104,9 +104,14 @@ def delete_eni_command(
 ) -> str:
     """``aws ec2 delete-network-interface --network-interface-id ENI``. O(1)."""
     return _cli(
-        "aws", "ec2", "delete-network-interface", "--network-interface-id", eni_id,
-        region=region, profile=profile,
-    )  # fmt: skip
+        "aws",
+        "ec2",
+        "delete-network-interface",
+        "--network-interface-id",
+        eni_id,
+        region=region,
+        profile=profile,
+    )
 
 
 def _node(instance: str, zone: str | None, region: str | None, profile: str | None) -> OwnerAction:
@@ -121,10 +126,15 @@ def _node(instance: str, zone: str | None, region: str | None, profile: str | No
             'kubectl cordon "$NODE"',
             'kubectl drain "$NODE" --ignore-daemonsets --delete-emptydir-data',
             _cli(
-                "aws", "ec2", "terminate-instances", "--instance-ids", instance,
-                region=region, profile=profile,
+                "aws",
+                "ec2",
+                "terminate-instances",
+                "--instance-ids",
+                instance,
+                region=region,
+                profile=profile,
             ),
-        ),  # fmt: skip
+        ),
         note="its node group, Auto Scaling group or Karpenter starts a replacement; the VPC "
         "CNI's pod ENIs and prefixes on it go with the instance",
     )
@@ -139,12 +149,17 @@ def _lambda(owner: Owner, region: str | None, profile: str | None) -> OwnerActio
         summary=f"move Lambda function {function or '<function>'} to other subnets",
         commands=(
             _cli(
-                "aws", "lambda", "update-function-configuration",
-                "--function-name", function or "<function>",
-                "--vpc-config", f"SubnetIds={_OTHER_SUBNETS},SecurityGroupIds=<its security groups>",
-                region=region, profile=profile,
+                "aws",
+                "lambda",
+                "update-function-configuration",
+                "--function-name",
+                function or "<function>",
+                "--vpc-config",
+                f"SubnetIds={_OTHER_SUBNETS},SecurityGroupIds=<its security groups>",
+                region=region,
+                profile=profile,
             ),
-        ),  # fmt: skip
+        ),
         note="the ENI serves every function with this subnet and these security groups: it "
         "goes once none of them uses the subnet",
     )
@@ -168,7 +183,7 @@ def _elb(owner: Owner, region: str | None, profile: str | None) -> OwnerAction:
             f"{shlex.quote(name or '')} --query 'LoadBalancers[0].LoadBalancerArn' --output text)"
         )
         command = (
-            f"aws elbv2 set-subnets --load-balancer-arn \"{arn}\" --subnets {_OTHER_SUBNETS}"
+            f'aws elbv2 set-subnets --load-balancer-arn "{arn}" --subnets {_OTHER_SUBNETS}'
             + (f" --region {shlex.quote(region)}" if region else "")
             + (f" --profile {shlex.quote(profile)}" if profile else "")
         )
@@ -185,12 +200,29 @@ def _elb(owner: Owner, region: str | None, profile: str | None) -> OwnerAction:
             target=name,
             summary=f"move Classic Load Balancer {name} to another subnet of this zone",
             commands=(
-                _cli("aws", "elb", "attach-load-balancer-to-subnets", "--load-balancer-name",
-                     name or "<name>", "--subnets", _OTHER_SUBNETS, region=region, profile=profile),
-                _cli("aws", "elb", "detach-load-balancer-from-subnets", "--load-balancer-name",
-                     name or "<name>", "--subnets", "<this subnet>", region=region,
-                     profile=profile),
-            ),  # fmt: skip
+                _cli(
+                    "aws",
+                    "elb",
+                    "attach-load-balancer-to-subnets",
+                    "--load-balancer-name",
+                    name or "<name>",
+                    "--subnets",
+                    _OTHER_SUBNETS,
+                    region=region,
+                    profile=profile,
+                ),
+                _cli(
+                    "aws",
+                    "elb",
+                    "detach-load-balancer-from-subnets",
+                    "--load-balancer-name",
+                    name or "<name>",
+                    "--subnets",
+                    "<this subnet>",
+                    region=region,
+                    profile=profile,
+                ),
+            ),
         )
     what = {"net": "Network", "gwy": "Gateway"}.get(kind or "", "")
     lb = f"{what} Load Balancer {name}" if what else "this load balancer"
@@ -206,9 +238,7 @@ def _elb(owner: Owner, region: str | None, profile: str | None) -> OwnerAction:
 _ENDPOINT = re.compile(r"\b(vpce-[0-9a-f]+)\b")
 
 
-def _endpoint(
-    owner: Owner, subnet_id: str, region: str | None, profile: str | None
-) -> OwnerAction:
+def _endpoint(owner: Owner, subnet_id: str, region: str | None, profile: str | None) -> OwnerAction:
     m = _ENDPOINT.search(owner.description or "")
     endpoint = m.group(1) if m else None
     return OwnerAction(
@@ -217,11 +247,19 @@ def _endpoint(
         summary=f"move VPC endpoint {endpoint or '<endpoint>'} to another subnet of this zone",
         commands=(
             _cli(
-                "aws", "ec2", "modify-vpc-endpoint", "--vpc-endpoint-id", endpoint or "<endpoint>",
-                "--remove-subnet-ids", subnet_id, "--add-subnet-ids", "<another subnet in this zone>",
-                region=region, profile=profile,
+                "aws",
+                "ec2",
+                "modify-vpc-endpoint",
+                "--vpc-endpoint-id",
+                endpoint or "<endpoint>",
+                "--remove-subnet-ids",
+                subnet_id,
+                "--add-subnet-ids",
+                "<another subnet in this zone>",
+                region=region,
+                profile=profile,
             ),
-        ),  # fmt: skip
+        ),
     )
 
 
@@ -232,11 +270,17 @@ def _control_plane(cluster: str, region: str | None, profile: str | None) -> Own
         summary=f"move the EKS control plane of cluster {cluster} to other subnets",
         commands=(
             _cli(
-                "aws", "eks", "update-cluster-config", "--name", cluster,
-                "--resources-vpc-config", f"subnetIds={_OTHER_SUBNETS}",
-                region=region, profile=profile,
+                "aws",
+                "eks",
+                "update-cluster-config",
+                "--name",
+                cluster,
+                "--resources-vpc-config",
+                f"subnetIds={_OTHER_SUBNETS}",
+                region=region,
+                profile=profile,
             ),
-        ),  # fmt: skip
+        ),
         note="the new subnets must be in the availability zones the cluster was created with",
     )
 
@@ -302,10 +346,15 @@ def action_for_owner(
     if owner.eni_id:
         commands = (
             _cli(
-                "aws", "ec2", "describe-network-interfaces", "--network-interface-ids",
-                owner.eni_id, region=region, profile=profile,
+                "aws",
+                "ec2",
+                "describe-network-interfaces",
+                "--network-interface-ids",
+                owner.eni_id,
+                region=region,
+                profile=profile,
             ),
-        )  # fmt: skip
+        )
     return OwnerAction(
         kind="other",
         target=target,
@@ -328,9 +377,13 @@ def action_for_group(
     (an instance, or an ENI). O(moves)."""
     owners = [m.owner for m in group.moves if m.owner is not None]
     owner = owners[0] if owners else None
-    if group.kind == "instance" and owner is not None and owner.instance_id:
-        if any(o.owner_class in ("node-primary", "eks-pod") for o in owners):
-            return _node(owner.instance_id, zone, region, profile)
+    if (
+        group.kind == "instance"
+        and owner is not None
+        and owner.instance_id
+        and any(o.owner_class in ("node-primary", "eks-pod") for o in owners)
+    ):
+        return _node(owner.instance_id, zone, region, profile)
     return action_for_owner(owner, subnet_id=subnet_id, zone=zone, region=region, profile=profile)
 
 

@@ -141,14 +141,15 @@ SUBNET_METRICS: tuple[MetricSpec, ...] = (
     ),
     _gauge(
         "fragmentation_index_ratio",
-        "Linux fragmentation index at order 4 when no /28 fits, "
-        "0-1 (no sample while a /28 fits).",
+        "Linux fragmentation index at order 4 when no /28 fits, 0-1 (no sample while a /28 fits).",
     ),
     _gauge(
         "weighted_fragmentation_ratio",
         "Space-weighted fragmentation penalty (ZFS-style, table in docs/metrics.md), 0-1.",
     ),
-    _gauge("owner_addresses", "Allocated addresses by owner class (a prefix counts 16).", "owner_class"),
+    _gauge(
+        "owner_addresses", "Allocated addresses by owner class (a prefix counts 16).", "owner_class"
+    ),
     _gauge("owner_prefixes", "Allocated /28 prefixes by owner class.", "owner_class"),
     _gauge("owner_enis", "Network interfaces holding addresses, by owner class.", "owner_class"),
     _gauge(
@@ -185,7 +186,9 @@ class _Builder:
             labels = [*SUBNET_LABELS, *spec.labels]
             fam: Metric
             if spec.kind == "info":
-                fam = InfoMetricFamily(spec.name.removesuffix("_info"), spec.help, labels=SUBNET_LABELS)
+                fam = InfoMetricFamily(
+                    spec.name.removesuffix("_info"), spec.help, labels=SUBNET_LABELS
+                )
             else:
                 fam = GaugeMetricFamily(spec.name, spec.help, labels=labels)
             self.families[spec.name] = fam
@@ -278,7 +281,7 @@ def render_families(families: Sequence[Metric], fmt: str = "prometheus") -> str:
     if fmt not in EXPOSITION_FORMATS:
         raise ValueError(f"format must be one of {', '.join(EXPOSITION_FORMATS)}, not {fmt!r}")
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Fixed(families))  # type: ignore[arg-type]
+    registry.register(_Fixed(families))
     write = generate_openmetrics if fmt == "openmetrics" else generate_latest
     return write(registry).decode("utf-8")
 
@@ -287,4 +290,3 @@ def render_prometheus(subnets: Iterable[AwsSubnet], fmt: str = "prometheus") -> 
     """Every subnet's metrics (:func:`subnet_families`) in the exposition
     format ``fmt`` (see :func:`render_families`). O(subnets x size)."""
     return render_families(subnet_families(subnets), fmt)
-
