@@ -161,7 +161,7 @@ def check_eni_max_pods(path: Path, table: dict[str, InstanceLimits]) -> list[str
         if name not in table:
             report.append(f"{name}: published {expected}, not in the table")
             continue
-        ours = max_pods(table[name], cap=False)
+        ours = max_pods(table[name], cap=False, bootstrap="al2")
         if ours.uncapped == expected:
             agree += 1
         else:

@@ -647,6 +647,37 @@ class NodeIpam:
         self._pods.append(chosen)
         return True
 
+    def add_pods(self, count: int, *, now_s: float | None = None) -> int:
+        """Give up to ``count`` pods an address, as :meth:`add_pod` would one
+        at a time; returns how many got one. Raises ValueError for a negative
+        count or when ``now_s`` goes back in time. O(/28s and /32s held) without
+        ``rng``, O(count x held) with it."""
+        if not isinstance(count, int) or count < 0:
+            raise ValueError(f"count must be a non-negative integer, not {count!r}")
+        self._tick(now_s)
+        if self._rng is not None:
+            placed = 0
+            while placed < count and self.add_pod():
+                placed += 1
+            return placed
+        want = min(count, max(self.pod_capacity - self.used, 0))
+        placed = 0
+        for eni in self._enis:
+            for cidr in eni.cidrs:
+                if placed == want:
+                    return placed
+                take = min(self._room(cidr), want - placed)
+                if take <= 0:
+                    continue
+                if cidr.assigned == 0 and cidr.size == _PREFIX_SIZE:
+                    self.free_prefixes -= 1
+                cidr.assigned += take
+                eni.assigned += take
+                self.used += take
+                self._pods.extend([cidr] * take)
+                placed += take
+        return placed
+
     def remove_pod(self, *, now_s: float | None = None) -> None:
         """A pod leaves (``UnassignPodIPAddress``): its address cools down for
         ``IP_COOLDOWN_PERIOD``. The pod is the newest, or a random one with
@@ -694,6 +725,11 @@ class NodeIpam:
         """``isDatastorePoolTooLow`` for this node. O(1)."""
         if self.held >= self.max_pods:
             return False
+        return self.targets_short()
+
+    def targets_short(self) -> bool:
+        """Whether the warm-pool targets alone want more addresses: the test of
+        ``isDatastorePoolTooLow`` without its max-pods ceiling. O(1)."""
         short, _, defined = self._target_state()
         if defined:
             return short > 0
@@ -1008,4 +1044,5 @@ def _default_max_pods(settings: CniSettings, limits: InstanceLimits) -> int:
         custom_networking=settings.custom_networking,
         max_eni=settings.max_eni,
         cap=limits.vcpus is not None,
+        bootstrap="al2",
     ).max_pods

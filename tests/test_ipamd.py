@@ -440,3 +440,28 @@ def test_a_full_subnet_stops_growth_with_ec2s_error_names() -> None:
     r = node.reconcile(1)
     assert r.error == "InsufficientFreeAddressesInSubnet" and not r.changed
     assert small.free_ip_count() == 1  # the failed ENI's /32 went back
+
+
+@given(st.booleans(), st.integers(0, 300), st.sampled_from([None, 1, 3]))
+def test_add_pods_is_add_pod_repeated(pd: bool, pods: int, wit: int | None) -> None:
+    def books(bulk: bool) -> tuple[object, ...]:
+        node = NodeIpam(
+            CniSettings(prefix_delegation=pd, warm_ip_target=wit), lookup("m5.xlarge"),
+            CountingAllocator(),
+        )  # fmt: skip
+        node.settle(0)
+        left, t = pods, 0.0
+        while left:
+            t += 1
+            if bulk:
+                got = node.add_pods(left, now_s=t)
+            else:
+                got = 0
+                while got < left and node.add_pod(now_s=t):
+                    got += 1
+            left -= got
+            if not node.settle(t).changed:
+                break
+        return (left, node.to_dict())
+
+    assert books(True) == books(False)
