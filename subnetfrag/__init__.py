@@ -17,12 +17,13 @@ from .advice import (
     suggest_reservation,
 )
 from .blockmap import BlockInfo, render_block_map
-from .capacity import CapacityPlan, InvalidCapacityArgument, plan_capacity
+from .capacity import CapacityPlan, InvalidCapacityArgument, PlanWarning, plan_capacity
 from .errors import (
     AddressInUse,
     InsufficientCapacity,
     InsufficientCidrBlocks,
     InsufficientFreeAddresses,
+    InsufficientFreeAddressesInSubnet,
     InvalidCidr,
     InvalidPrefix,
     InvalidReservationKind,
@@ -43,6 +44,7 @@ from .instances import (
     lookup,
     table_header,
 )
+from .ipamd import CniSettings, CountingAllocator, NodeIpam, SubnetAllocator
 from .maxpods import (
     InvalidDescribeResponse,
     InvalidMaxPodsArgument,
@@ -88,12 +90,15 @@ __all__ = [
     "CidrBlockLimitExceeded",
     "CidrBlockSizeError",
     "CidrOverlap",
+    "CniSettings",
+    "CountingAllocator",
     "DefragPlan",
     "FragmentationReport",
     "InstanceLimits",
     "InsufficientCapacity",
     "InsufficientCidrBlocks",
     "InsufficientFreeAddresses",
+    "InsufficientFreeAddressesInSubnet",
     "InvalidAdviceArgument",
     "InvalidCapacityArgument",
     "InvalidCidr",
@@ -106,10 +111,12 @@ __all__ = [
     "InvalidState",
     "MaxPods",
     "Move",
+    "NodeIpam",
     "NotAllocated",
     "OutOfSubnet",
     "Owner",
     "OwnerGroup",
+    "PlanWarning",
     "Policy",
     "PoolReport",
     "PrefixDelegationUnsupported",
@@ -121,6 +128,7 @@ __all__ = [
     "ReservedCidrRange",
     "RestrictedCidrAssociation",
     "Subnet",
+    "SubnetAllocator",
     "SubnetConflict",
     "SubnetFragError",
     "SubnetInUse",

@@ -81,7 +81,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
-from .errors import InsufficientCidrBlocks, InsufficientFreeAddresses, SubnetFragError
+from .errors import InsufficientCidrBlocks, InsufficientFreeAddressesInSubnet, SubnetFragError
 from .instances import InstanceLimits
 from .owner import Owner
 from .subnet import Subnet
@@ -231,7 +231,7 @@ class NodeAllocator(Protocol):
     def attach_eni(self, *, role: str = "pods") -> int:
         """A new ENI's primary /32 (``role``: ``"node"`` for the node's primary
         ENI, ``"pods"``, ``"trunk"``); returns the ENI's handle. Raises
-        :class:`InsufficientFreeAddresses` (EC2's
+        :class:`InsufficientFreeAddressesInSubnet` (EC2's
         ``InsufficientFreeAddressesInSubnet``)."""
         ...
 
@@ -240,7 +240,7 @@ class NodeAllocator(Protocol):
         ...
 
     def assign_ip(self, eni: int) -> int:
-        """One secondary /32 on that ENI; raises :class:`InsufficientFreeAddresses`."""
+        """One secondary /32 on that ENI; raises :class:`InsufficientFreeAddressesInSubnet`."""
         ...
 
     def release(self, handle: int) -> None:
@@ -354,7 +354,7 @@ class SubnetAllocator:
 
     def attach_eni(self, *, role: str = "pods") -> int:
         """Allocate a new ENI's primary /32 by the subnet's policy; return its
-        offset. Raises :class:`InsufficientFreeAddresses`. O(1)."""
+        offset. Raises :class:`InsufficientFreeAddressesInSubnet`. O(1)."""
         _check_role(role)
         self._next += 1
         eni_id = f"{self._owner_prefix}/eni-{self._next}"
@@ -379,7 +379,7 @@ class SubnetAllocator:
 
     def assign_ip(self, eni: int) -> int:
         """Allocate one secondary /32 for that ENI; return its offset. Raises
-        :class:`InsufficientFreeAddresses`. O(1)."""
+        :class:`InsufficientFreeAddressesInSubnet`. O(1)."""
         return int(self.subnet.allocate_ip(owner=self._owner(eni, False))) - self.subnet.first
 
     def release(self, handle: int) -> None:
@@ -583,7 +583,7 @@ class NodeIpam:
             trunk_from = allocator if settings.custom_networking else self._node_allocator
             try:
                 handle = trunk_from.attach_eni(role="trunk")
-            except (InsufficientFreeAddresses, InsufficientCidrBlocks):
+            except (InsufficientFreeAddressesInSubnet, InsufficientCidrBlocks):
                 pass  # the VPC resource controller retries; ipamd keeps the slot
             else:
                 self._enis.append(_Eni(handle, trunk_from, self._now, primary=False, trunk=True))
@@ -784,7 +784,7 @@ class NodeIpam:
                     got.append(alloc.assign_ip(eni.handle))
         except InsufficientCidrBlocks:
             error = INSUFFICIENT_CIDR_BLOCKS
-        except InsufficientFreeAddresses:
+        except InsufficientFreeAddressesInSubnet:
             error = INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET
         else:
             for handle in got:
@@ -868,7 +868,7 @@ class NodeIpam:
             return
         try:
             handle = self._allocator.attach_eni(role="pods")
-        except InsufficientFreeAddresses:
+        except InsufficientFreeAddressesInSubnet:
             self._insufficient(INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET, tally)
             return
         except InsufficientCidrBlocks:  # pragma: no cover - an ENI takes a /32

@@ -465,3 +465,27 @@ def test_add_pods_is_add_pod_repeated(pd: bool, pods: int, wit: int | None) -> N
         return (left, node.to_dict())
 
     assert books(True) == books(False)
+
+
+def test_error_names_are_ec2s() -> None:
+    import subnetfrag as sf
+    from subnetfrag import errors
+
+    # The EC2 name is the class; the old name is the same class (an alias).
+    assert sf.InsufficientFreeAddresses is sf.InsufficientFreeAddressesInSubnet
+    assert errors.InsufficientFreeAddressesInSubnet.__name__ == "InsufficientFreeAddressesInSubnet"
+    for cls in (errors.InsufficientFreeAddressesInSubnet, errors.InsufficientCidrBlocks):
+        doc = cls.__doc__ or ""
+        assert "Unable to attach IPs/Prefixes for the ENI, subnet doesn't seem to have" in " ".join(
+            doc.split()
+        )
+        assert "insufficientCidrErrorCooldown" in doc
+    assert "There aren't sufficient free Ipv4 addresses or prefixes" in " ".join(
+        (errors.InsufficientFreeAddressesInSubnet.__doc__ or "").split()
+    )
+    from subnetfrag.subnet import Subnet
+
+    with pytest.raises(sf.InsufficientFreeAddresses):
+        full = Subnet("10.0.0.0/28")
+        for _ in range(12):
+            full.allocate_ip()
