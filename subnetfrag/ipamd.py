@@ -330,7 +330,7 @@ class SubnetAllocator:
     ``eni_id`` = ``"<owner_prefix>/eni-<n>"``. Each operation costs one subnet
     operation (O(1) for the automatic policies, see :class:`Subnet`)."""
 
-    __slots__ = ("_eni_ids", "_next", "_owner_prefix", "_prefixes", "subnet")
+    __slots__ = ("_eni_ids", "_next", "_owner_prefix", "subnet")
 
     def __init__(self, subnet: Subnet, *, owner_prefix: str = "node") -> None:
         if not isinstance(subnet, Subnet):
@@ -340,7 +340,6 @@ class SubnetAllocator:
         self.subnet = subnet
         self._owner_prefix = owner_prefix
         self._eni_ids: dict[int, str] = {}
-        self._prefixes: set[int] = set()
         self._next = 0
 
     def _owner(self, eni: int, primary: bool, owner_class: str = "eks-pod") -> Owner:
@@ -365,43 +364,29 @@ class SubnetAllocator:
             owner_class=_ROLES[role],
             primary=True,
         )
-        offset = int(self.subnet.allocate_ip(owner=owner)) - self.subnet.first
+        offset = self.subnet.allocate_ip_offset(owner=owner)
         self._eni_ids[offset] = eni_id
         return offset
 
     def assign_prefix(self, eni: int) -> int:
         """Allocate one /28 for that ENI; return its offset. Raises
         :class:`InsufficientCidrBlocks`. O(1)."""
-        prefix = self.subnet.allocate_prefix(owner=self._owner(eni, False))
-        offset = int(prefix.first) - self.subnet.first
-        self._prefixes.add(offset)
-        return offset
+        return self.subnet.allocate_prefix_offset(owner=self._owner(eni, False))
 
     def assign_ip(self, eni: int) -> int:
         """Allocate one secondary /32 for that ENI; return its offset. Raises
         :class:`InsufficientFreeAddressesInSubnet`. O(1)."""
-        return int(self.subnet.allocate_ip(owner=self._owner(eni, False))) - self.subnet.first
+        return self.subnet.allocate_ip_offset(owner=self._owner(eni, False))
 
     def release(self, handle: int) -> None:
         """Release the /28 or /32 at that offset. Raises
         :class:`~subnetfrag.errors.NotAllocated`. O(1)."""
-        self._release(handle)
+        self.subnet.release_offset(handle)
 
     def detach_eni(self, eni: int) -> None:
         """Release the ENI's primary /32. Raises KeyError for an unknown ENI. O(1)."""
         del self._eni_ids[eni]
-        self._release(eni)
-
-    def _release(self, offset: int) -> None:
-        from .addresses import to_ipaddress, to_ipnetwork
-
-        subnet = self.subnet
-        value = subnet.first + offset
-        if offset not in self._prefixes:
-            subnet.release(to_ipaddress(value))
-        else:
-            self._prefixes.discard(offset)
-            subnet.release(to_ipnetwork(value, 28))
+        self.subnet.release_offset(eni)
 
 
 # ------------------------------------------------------------------- results
