@@ -846,3 +846,14 @@ def test_plan_warnings_and_errors(capsys: pytest.CaptureFixture[str]) -> None:
         "--pods-per-node", "1",
     )  # fmt: skip
     assert status == 3 and "nodes must be at most 4,294,967,296" in err
+
+
+def test_max_pods_expression_option(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "max-pods", "m5.large", "--max-pods-expression", "max_pods * 2")
+    assert status == 0 and out.startswith("m5.large: max pods 58 (")
+    status, _, err = run(capsys, "max-pods", "m5.large", "--max-pods-expression", "1/0")
+    assert status == 3 and "divide by zero" in err and err.count("\n") == 1
+    status, _, err = run(
+        capsys, "max-pods", "m5.large", "--bootstrap", "al2", "--max-pods-expression", "1"
+    )
+    assert status == 2 and "needs --bootstrap al2023" in err
