@@ -785,13 +785,13 @@ def _explain_pool(
     wit, mit = node_ipam.settings.warm_ip_target, node_ipam.settings.minimum_ip_target
     if node_ipam.prefix_delegation:
         got, unit = node_ipam.prefixes, "prefixes"
-        used = _ceil_div(placed, 16)
+        used = _ceil_div(p, 16)
         if not (wit or mit):
             rule, w = "WARM_PREFIX_TARGET", node_ipam.warm_prefix_target
             want = used + w
             steps.append(
-                f"per node: {_plural(placed, 'pod')} {'fills' if placed == 1 else 'fill'} "
-                f"ceil({placed}/16) = {used} {'prefix' if used == 1 else 'prefixes'}; "
+                f"per node: {_plural(p, 'pod')} {'fills' if p == 1 else 'fill'} "
+                f"ceil({p}/16) = {used} {'prefix' if used == 1 else 'prefixes'}; "
                 f"WARM_PREFIX_TARGET={w} keeps 16 x {w} addresses free in whole prefixes "
                 f"(isDatastorePoolTooLow; a prefix with one address in use is not free): "
                 f"{used} + {w} = {want}"
@@ -799,33 +799,33 @@ def _explain_pool(
         else:
             rule = "WARM_IP_TARGET/MINIMUM_IP_TARGET"
             w, m = wit or 0, mit or 0
-            a, b = _ceil_div(placed + w, 16), _ceil_div(m, 16)
+            a, b = _ceil_div(p + w, 16), _ceil_div(m, 16)
             want = max(used, a, b)
             steps.append(
                 f"per node: WARM_IP_TARGET={_unset(wit)}, MINIMUM_IP_TARGET={_unset(mit)} "
                 "override WARM_PREFIX_TARGET and count addresses in whole prefixes "
-                f"(datastoreTargetState): max(ceil({placed}/16), ceil(({placed} + {w})/16), "
+                f"(datastoreTargetState): max(ceil({p}/16), ceil(({p} + {w})/16), "
                 f"ceil({m}/16)) = max({used}, {a}, {b}) = {want}"
             )
     else:
         got, unit = node_ipam.ips, "secondary addresses"
         if not (wit or mit):
             rule, e = "WARM_ENI_TARGET", node_ipam.warm_eni_target
-            used = _ceil_div(placed, per_eni)
+            used = _ceil_div(p, per_eni)
             want = (used + e) * per_eni
             steps.append(
-                f"per node: {_plural(placed, 'pod')} {'uses' if placed == 1 else 'use'} "
-                f"ceil({placed}/{per_eni}) = {_plural(used, 'ENI')}; WARM_ENI_TARGET={e} keeps "
+                f"per node: {_plural(p, 'pod')} {'uses' if p == 1 else 'use'} "
+                f"ceil({p}/{per_eni}) = {_plural(used, 'ENI')}; WARM_ENI_TARGET={e} keeps "
                 f"{e} x {per_eni} addresses free (isDatastorePoolTooLow): {used} + {e} = "
                 f"{used + e} ENIs, each with all {per_eni} secondary addresses = {want}"
             )
         else:
             rule = "WARM_IP_TARGET/MINIMUM_IP_TARGET"
             w, m = wit or 0, mit or 0
-            want = max(placed + w, m)
+            want = max(p + w, m)
             steps.append(
                 f"per node: WARM_IP_TARGET={_unset(wit)}, MINIMUM_IP_TARGET={_unset(mit)} "
-                f"override WARM_ENI_TARGET (datastoreTargetState): max({placed} + {w}, {m}) = "
+                f"override WARM_ENI_TARGET (datastoreTargetState): max({p} + {w}, {m}) = "
                 f"{want} secondary addresses"
             )
     if got < want:
@@ -834,6 +834,11 @@ def _explain_pool(
             why = (
                 f"{node_ipam.held} addresses >= max pods {node_ipam.max_pods} "
                 "(isDatastorePoolTooLow: stats.TotalIPs >= c.maxPods)"
+            )
+        elif mit and not wit:
+            why = (
+                f"MINIMUM_IP_TARGET={mit} without WARM_IP_TARGET: datastoreTargetState's short "
+                f"= max(0 - free, {mit} - total) is 0 once {node_ipam.held} addresses are held"
             )
         elif got >= most:
             why = f"the node's {_plural(pod_enis_max, 'pod ENI')} hold at most {most} {unit}"

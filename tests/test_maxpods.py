@@ -543,3 +543,14 @@ def test_max_pods_expression_is_nodeadms() -> None:
         assert isinstance(info.value, InvalidMaxPodsArgument)
     with pytest.raises(InvalidMaxPodsArgument, match="needs bootstrap al2023"):
         max_pods("m5.large", bootstrap="al2", max_pods_expression="110")
+
+
+def test_docs_examples_run() -> None:
+    """The examples of docs/max-pods.md, run as doctests."""
+    import doctest
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "docs" / "max-pods.md"
+    result = doctest.testfile(str(path), module_relative=False, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 5
+    assert result.failed == 0
