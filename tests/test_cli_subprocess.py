@@ -14,6 +14,8 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 from test_metrics import REPORT_KEYS
 from test_render_prometheus import parse_exposition
 
@@ -142,3 +144,70 @@ def test_max_pods() -> None:
     assert "8 ENIs x (30 - 1) + 2 = 234 (uncapped)" in text.stdout
     unknown = subnetfrag("max-pods", "m5.larg")
     assert unknown.returncode == 3 and "did you mean m5.large" in unknown.stderr
+
+
+ENIS_NONE = json.dumps({"NetworkInterfaces": []})
+SUBNET_OK = {"SubnetId": "subnet-0aaa0000000000001", "CidrBlock": "10.1.0.0/24"}
+
+
+@pytest.mark.parametrize(
+    ("which", "text", "says"),
+    [
+        ("subnets", "[" * 100_000, "nested too deeply"),
+        ("enis", '{"NetworkInterfaces": ' + "[" * 100_000, "nested too deeply"),
+        ("reservations", "{" + '"a":{' * 50_000, "nested too deeply"),
+        (
+            "subnets",
+            json.dumps({"Subnets": [{**SUBNET_OK, "AvailableIpAddressCount": 0}]}).replace(
+                ": 0}", ": " + "9" * 5000 + "}"
+            ),
+            "digits",
+        ),
+        ("enis", '{"NetworkInterfaces": [{"DeviceIndex": ' + "1" * 5000 + "}]}", "digits"),
+        ("reservations", "[" + "7" * 5000 + "]", "digits"),
+    ],
+)
+def test_hostile_json_is_an_input_error(tmp_path: Path, which: str, text: str, says: str) -> None:
+    files = {
+        "subnets": json.dumps({"Subnets": [SUBNET_OK]}),
+        "enis": ENIS_NONE,
+        "reservations": json.dumps({"SubnetIpv4CidrReservations": []}),
+    }
+    files[which] = text
+    argv = []
+    for name, body in files.items():
+        (tmp_path / f"{name}.json").write_text(body)
+        argv += [f"--{name}", str(tmp_path / f"{name}.json")]
+    done = subnetfrag("check", *argv, "--min-free-prefixes", "1")
+    assert (done.returncode, done.stdout) == (3, ""), done.stderr[-300:]
+    assert done.stderr.startswith(f"subnetfrag: error: {tmp_path / which}.json: ")
+    assert says in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_a_bug_is_one_line_and_status_70_traceback_only_with_debug(tmp_path: Path) -> None:
+    # A bug planted through a file the interpreter runs at start-up
+    # (sitecustomize): the report raises what no input can cause.
+    (tmp_path / "sitecustomize.py").write_text(
+        "import subnetfrag.metrics as m\n"
+        "def broken(self):\n"
+        "    raise ZeroDivisionError('planted bug')\n"
+        "m.FragmentationReport.to_dict = broken\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), env.get("PYTHONPATH", "")])
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "subnetfrag", *argv],
+            capture_output=True, text=True, env=env, timeout=120, check=False,
+        )  # fmt: skip
+
+    quiet = run("analyze", "--example", "--format", "json")
+    assert (quiet.returncode, quiet.stdout) == (70, "")
+    assert quiet.stderr.count("\n") == 1 and "Traceback" not in quiet.stderr
+    assert quiet.stderr.startswith("subnetfrag: internal error: ZeroDivisionError: planted bug")
+    assert "--debug" in quiet.stderr
+    loud = run("--debug", "analyze", "--example", "--format", "json")
+    assert loud.returncode == 70
+    assert "Traceback (most recent call last)" in loud.stderr
+    assert "planted bug" in loud.stderr.splitlines()[-1]

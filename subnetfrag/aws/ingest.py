@@ -86,6 +86,35 @@ def _decode(raw: bytes, name: str) -> str:
         raise AwsInputError(f"{name}: not UTF-8 or UTF-16 text ({exc.reason})") from None
 
 
+def _decode_value(
+    decoder: json.JSONDecoder, text: str, pos: int, name: str, call: str
+) -> tuple[Any, int]:
+    """The JSON value at ``text[pos:]`` and where it ends. Every way the
+    decoder can fail on hostile input is an :class:`AwsInputError`: malformed
+    JSON, nesting deeper than the interpreter's recursion limit (about 1,000
+    levels; AWS output nests 5), an integer beyond Python's digit limit (4,300
+    digits), or a document too large for memory."""
+    try:
+        return decoder.raw_decode(text, pos)
+    except json.JSONDecodeError as exc:
+        raise AwsInputError(
+            f"{name}: malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg} "
+            f"(expected {call} output; {_OUTPUT_HINT})"
+        ) from None
+    except RecursionError:
+        raise AwsInputError(
+            f"{name}: JSON nested too deeply to read (expected {call} output, which nests "
+            "a few levels)"
+        ) from None
+    except ValueError:  # int() refusing a number of thousands of digits
+        raise AwsInputError(
+            f"{name}: unreadable JSON: a number with more than "
+            f"{sys.get_int_max_str_digits():,} digits (expected {call} output)"
+        ) from None
+    except MemoryError:
+        raise AwsInputError(f"{name}: too large to parse in the memory available") from None
+
+
 def _documents(text: str, name: str, call: str) -> list[Page]:
     """Every JSON document in ``text`` (one, or several one after another)."""
     decoder = json.JSONDecoder()
@@ -98,13 +127,7 @@ def _documents(text: str, name: str, call: str) -> list[Page]:
             break
         line += text.count("\n", counted, pos)
         counted = pos
-        try:
-            obj, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            raise AwsInputError(
-                f"{name}: malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg} "
-                f"(expected {call} output; {_OUTPUT_HINT})"
-            ) from None
+        obj, pos = _decode_value(decoder, text, pos, name, call)
         docs.append((line, obj))
     if not docs:
         raise AwsInputError(f"{name}: empty (expected {call} output; {_OUTPUT_HINT})")

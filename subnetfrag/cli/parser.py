@@ -16,9 +16,12 @@ from ..render.terminal import COLOR_MODES
 __all__ = [
     "EXIT_CHECK_FAILED",
     "EXIT_ERROR",
+    "EXIT_INCOMPLETE",
+    "EXIT_INTERNAL",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
+    "EXIT_WARNINGS",
     "FORMATS",
     "ArgumentParser",
     "UsageError",
@@ -30,6 +33,9 @@ EXIT_OK = 0  #: success; ``check``: every subnet healthy
 EXIT_CHECK_FAILED = 1  #: ``check``: at least one subnet fails a threshold
 EXIT_USAGE = 2  #: a usage error (argparse's code)
 EXIT_ERROR = 3  #: an error reading the input, from AWS, or in the library
+EXIT_INCOMPLETE = 4  #: ``check``: a subnet's input is incomplete (its health is unknown)
+EXIT_WARNINGS = 5  #: ``check --strict``: the input drew a warning
+EXIT_INTERNAL = 70  #: an unexpected internal error: a bug (EX_SOFTWARE of sysexits.h)
 EXIT_INTERRUPTED = 130  #: interrupted (Ctrl-C)
 
 #: The ``--format`` values of ``analyze``.
@@ -272,6 +278,7 @@ def build_parser(version: str) -> ArgumentParser:
         formatter_class=_FORMATTER,
     )
     parser.add_argument("--version", action="version", version=f"subnetfrag {version}")
+    _debug_option(parser, False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     analyze = commands.add_parser(
@@ -414,4 +421,14 @@ def build_parser(version: str) -> ArgumentParser:
     mp.add_argument("--color", choices=COLOR_MODES, default="auto", help=_COLOR_HELP)
     for command, sub in commands.choices.items():
         sub.set_defaults(command_parser=sub, command=command)
+        _debug_option(sub, argparse.SUPPRESS)  # also after the command, without resetting it
     return parser
+
+
+def _debug_option(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=default,
+        help="on an internal error (exit status 70), print the traceback",
+    )
