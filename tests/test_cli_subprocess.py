@@ -15,7 +15,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-
 from test_metrics import REPORT_KEYS
 from test_render_prometheus import parse_exposition
 
