@@ -16,6 +16,8 @@ import boto3
 import pytest
 from botocore.exceptions import ParamValidationError
 from botocore.stub import Stubber
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from subnetfrag import Owner, SubnetFragError
 from subnetfrag.aws import (
@@ -285,7 +287,11 @@ def test_without_reservations_the_model_differs_and_says_why() -> None:
     assert a.subnet.available_ip_count() == 188
     assert a.available_difference == 157 - 188
     (w,) = a.warnings
-    assert w.kind == "available-mismatch" and w.subnet_id == A
+    # 31 of the 94 addresses EC2 counts as taken are missing (the reserved
+    # ones): more than 16 and a quarter, so the input reads as incomplete.
+    assert a.taken_reported == 251 - 157 and a.missing_addresses == 31
+    assert a.input_incomplete
+    assert w.kind == "input-incomplete" and w.subnet_id == A
     assert "157" in w.message and "188" in w.message
     assert "get-subnet-cidr-reservations" in w.message
 
@@ -526,3 +532,66 @@ def test_json_pages_of_the_wrong_kind_in_a_list() -> None:
 def test_a_non_json_source_type_is_refused() -> None:
     with pytest.raises(AwsInputError, match="must be a path"):
         load_files(FIX / "subnets.json", 42)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------- incomplete input
+
+
+@settings(max_examples=60)
+@given(
+    plen=st.integers(min_value=22, max_value=28),
+    data=st.data(),
+)
+def test_incomplete_is_more_than_16_missing_and_more_than_a_quarter(
+    plen: int, data: st.DataObject
+) -> None:
+    usable = (1 << (32 - plen)) - 5
+    read = data.draw(st.integers(min_value=0, max_value=min(usable, 300)), label="read")
+    available = data.draw(st.integers(min_value=0, max_value=usable), label="available")
+    # ``read`` addresses on one ENI, from .4 up (.0-.3 are AWS-reserved).
+    addresses = [f"10.2.{(4 + i) // 256}.{(4 + i) % 256}" for i in range(read)]
+    enis: list[dict[str, Any]] = []
+    if addresses:
+        enis.append(
+            {
+                "NetworkInterfaceId": "eni-0aaa0000000000001",
+                "SubnetId": A,
+                "PrivateIpAddresses": [
+                    {"PrivateIpAddress": a, "Primary": i == 0} for i, a in enumerate(addresses)
+                ],
+            }
+        )
+    subnets = {
+        "Subnets": [
+            {"SubnetId": A, "CidrBlock": f"10.2.0.0/{plen}", "AvailableIpAddressCount": available}
+        ]
+    }
+    aws = load_files(subnets, {"NetworkInterfaces": enis}, {"SubnetIpv4CidrReservations": []})[A]
+    taken = usable - available  # what EC2 counts as taken
+    missing = max(0, taken - read)
+    assert (aws.taken_reported, aws.missing_addresses) == (taken, missing)
+    assert aws.input_incomplete == (missing > 16 and 4 * missing > taken)
+    kinds = [w.kind for w in aws.warnings]
+    if aws.input_incomplete:
+        assert kinds == ["input-incomplete"]
+    else:
+        assert kinds == ([] if taken == read else ["available-mismatch"])
+
+
+def test_an_available_count_beyond_the_subnet_is_an_input_error() -> None:
+    for count in (-1, 252, 10**4000):
+        subnets = {
+            "Subnets": [
+                {"SubnetId": A, "CidrBlock": "10.2.0.0/24", "AvailableIpAddressCount": count}
+            ]
+        }
+        with pytest.raises(AwsInputError, match="AvailableIpAddressCount must be 0-251"):
+            load_files(subnets, {"NetworkInterfaces": []})
+
+
+def test_a_huge_bad_value_is_shown_cut_short() -> None:
+    for bad in (["x" * 100_000], 10**5000, [[[[[[1]]]]]]):
+        rec = {"SubnetId": A, "CidrBlock": "10.2.0.0/24", "VpcId": bad}
+        with pytest.raises(AwsInputError, match="VpcId must be a string, not") as info:
+            load_files({"Subnets": [rec]}, {"NetworkInterfaces": []})
+        assert len(str(info.value)) < 200

@@ -44,7 +44,7 @@ def test_analyze_json_and_svg(tmp_path: Path) -> None:
     done = subnetfrag("analyze", "--example", "--format", "json", "--svg", str(svg))
     assert (done.returncode, done.stderr) == (0, "")
     (doc,) = json.loads(done.stdout)
-    assert set(doc) == REPORT_KEYS | {"owners", "warnings"}
+    assert set(doc) == REPORT_KEYS | {"owners", "warnings", "input_complete", "missing_addresses"}
     report = example_report()
     assert {k: doc[k] for k in REPORT_KEYS} == report.to_dict()
     assert set(doc["addresses"]) == {"total", "aws_reserved", "allocated", "free", "available"}

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import reprlib
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -247,6 +248,19 @@ def _records(pages: Iterable[Page], call: str) -> list[tuple[str, dict[str, Any]
 # ------------------------------------------------------------- validation
 
 
+_REPR = reprlib.Repr()  # keyword arguments only from Python 3.12
+_REPR.maxstring, _REPR.maxother, _REPR.maxlong, _REPR.maxlevel = 60, 60, 40, 3
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)`` cut short for a message: a bad field may hold megabytes,
+    nesting or an integer too long to print."""
+    try:
+        return _REPR.repr(value)
+    except ValueError:  # an int beyond the digit limit
+        return "a number of thousands of digits"
+
+
 def _get(label: str, rec: Mapping[str, Any], key: str, kind: type, required: bool = False) -> Any:
     value = rec.get(key)
     if value is None:
@@ -258,7 +272,7 @@ def _get(label: str, rec: Mapping[str, Any], key: str, kind: type, required: boo
         expected = {str: "a string", int: "an integer", bool: "a boolean", list: "a list"}.get(
             kind, "an object"
         )
-        raise AwsInputError(f"{label}: {key} must be {expected}, not {value!r}")
+        raise AwsInputError(f"{label}: {key} must be {expected}, not {_shown(value)}")
     return value
 
 
@@ -332,6 +346,10 @@ def _eni_allocations(
 
 
 def _mismatch_warning(aws: AwsSubnet, have_reservations: bool) -> AwsWarning | None:
+    """The cross-check of EC2's AvailableIpAddressCount against the model:
+    None when they agree; ``input-incomplete`` when the input clearly misses
+    part of the subnet (:attr:`AwsSubnet.input_incomplete`), else
+    ``available-mismatch``."""
     diff = aws.available_difference
     if not diff:
         return None
@@ -342,19 +360,31 @@ def _mismatch_warning(aws: AwsSubnet, have_reservations: bool) -> AwsWarning | N
         f"{sid}: describe-subnets says AvailableIpAddressCount {reported:,}, "
         f"the ENIs and reservations read leave {model:,} available"
     )
+    unread = (
+        ""
+        if have_reservations
+        else ", or CIDR reservations not read (their free addresses are not available: "
+        "give the get-subnet-cidr-reservations output)"
+    )
+    if aws.input_incomplete:
+        missing, taken = aws.missing_addresses or 0, aws.taken_reported or 0
+        return AwsWarning(
+            "input-incomplete",
+            f"{head}: the input is incomplete: {missing:,} of the {taken:,} addresses EC2 "
+            f"counts as taken ({100 * missing // taken}%) are in no ENI or reservation read. "
+            "The describe-network-interfaces output is probably not this subnet's (another "
+            "region, account or VPC, or a filter that left its ENIs out), or misses the "
+            "ENIs AWS manages (save it with --include-managed-resources)"
+            f"{unread}. No health band is given: the free /28 count is an upper bound",
+            sid,
+        )
     if diff < 0:
-        why = [
+        text = (
             f"{-diff:,} address{'es' if diff != -1 else ''} in use that these ENIs do not show:"
             " a consumer this listing cannot see (an AWS-managed ENI hidden by default: save "
-            "describe-network-interfaces with --include-managed-resources)",
-            "or ENIs created between the calls",
-        ]
-        if not have_reservations:
-            why.append(
-                "or CIDR reservations not read (their free addresses are not available: "
-                "give the get-subnet-cidr-reservations output)"
-            )
-        text = ", ".join(why)
+            "describe-network-interfaces with --include-managed-resources), "
+            f"or ENIs created between the calls{unread}"
+        )
     else:
         text = (
             f"the ENIs read hold {diff:,} address{'es' if diff != 1 else ''} that AWS counts "
@@ -510,6 +540,13 @@ def build_state(
             sub = Subnet(info.cidr, seed=seed, subnet_id=sid)
         except SubnetFragError as exc:
             raise AwsInputError(f"{label}: {exc}") from None
+        usable = sub.size - len(sub.aws_reserved_offsets())
+        count = info.available_ip_address_count
+        if count is not None and not 0 <= count <= usable:
+            shown = f"{count:,}" if abs(count) < 10**30 else "a number of thousands of digits"
+            raise AwsInputError(
+                f"{label}: AvailableIpAddressCount must be 0-{usable:,} in {info.cidr}, not {shown}"
+            )
         state.subnets[sid] = AwsSubnet(sub, info)
 
     have_reservations = reservation_pages is not None

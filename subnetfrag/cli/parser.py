@@ -234,8 +234,11 @@ examples:
   subnetfrag check --example --min-free-prefixes 8
   subnetfrag check --aws --cluster prod --min-free-prefixes 16 --max-score 75 || page-oncall
 
-exit status: 0 every subnet healthy, 1 at least one fails (one line each on stdout),
-2 usage error, 3 the input or AWS could not be read.
+exit status: 0 every subnet healthy; 1 a subnet fails a threshold (one line each on
+stdout); 2 usage error; 3 the input or AWS could not be read; 4 a subnet's input is
+incomplete, so its health is unknown (an INCOMPLETE line; see --allow-incomplete);
+5 --strict and the input drew a warning; 70 an internal error (a bug). When several
+apply, the first of 1, 4, 5 wins.
 """
 
 _ADVISE_EPILOG = """\
@@ -262,7 +265,9 @@ examples:
   subnetfrag max-pods m5.large --prefix-delegation
 
 Run 'subnetfrag COMMAND --help' for a command's options. Exit status: 0 success,
-1 'check' found an unhealthy subnet, 2 usage error, 3 input, AWS or library error.
+1 'check' found an unhealthy subnet, 2 usage error, 3 input, AWS or library error,
+4 'check' found a subnet whose input is incomplete, 5 'check --strict' saw a warning,
+70 internal error (a bug; --debug prints the traceback).
 """
 
 
@@ -333,6 +338,17 @@ def build_parser(version: str) -> ArgumentParser:
     )
     check.add_argument(
         "-v", "--verbose", action="store_true", help="print a line for healthy subnets too"
+    )
+    check.add_argument(
+        "--allow-incomplete",
+        action="store_true",
+        help="check a subnet whose input is incomplete against the thresholds anyway, "
+        "instead of failing it with exit status 4",
+    )
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (exit status 5) when the input draws any warning",
     )
 
     advise = commands.add_parser(

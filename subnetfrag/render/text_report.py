@@ -14,7 +14,7 @@ from ..blockmap import render_block_map
 from ..metrics import FragmentationReport
 from .terminal import Style
 
-__all__ = ["render_owners", "render_report", "render_subnet", "subnet_heading"]
+__all__ = ["INCOMPLETE", "render_owners", "render_report", "render_subnet", "subnet_heading"]
 
 _LABEL_WIDTH = 26
 
@@ -38,15 +38,30 @@ def subnet_heading(aws: AwsSubnet, style: Style, discovery: Sequence[str] = ()) 
     return "  ".join(parts)
 
 
-def render_report(r: FragmentationReport, style: Style) -> list[str]:
-    """The report's numbers as aligned ``label  value`` lines. O(1)."""
+#: What replaces the health band when the input is incomplete.
+INCOMPLETE = "INCOMPLETE INPUT"
+
+
+def render_report(r: FragmentationReport, style: Style, *, incomplete: bool = False) -> list[str]:
+    """The report's numbers as aligned ``label  value`` lines. With
+    ``incomplete`` (the input misses part of the subnet:
+    :attr:`~subnetfrag.aws.AwsSubnet.input_incomplete`) no health band is
+    given, and the free /28 count is marked as an upper bound. O(1)."""
     a, b = r.addresses, r.blocks
     rows: list[tuple[str, str]] = []
     fits = "a /28 prefix fits" if r.can_fit_prefix else "no /28 prefix fits: InsufficientCidrBlocks"
+    if incomplete:
+        fits = "at most: the input is incomplete"
     free_prefixes = style.paint(_n(r.free_prefixes), None if r.free_prefixes else "bold-red")
     rows.append(("free /28 prefixes", f"{free_prefixes}  ({fits})"))
+    if incomplete:
+        rows.append(
+            ("input", f"{style.paint(INCOMPLETE, 'bold-red')}: no health band (see the warning)")
+        )
     if r.aws_fragmentation_score is None:
         score = "n/a (no candidate /28 block)"
+    elif incomplete:
+        score = f"{r.aws_fragmentation_score} on the addresses read (no band: input incomplete)"
     else:
         score = f"{r.aws_fragmentation_score}  {style.severity(r.aws_severity)}"
     rows.append(("AWS fragmentation score", score))
@@ -116,7 +131,7 @@ def render_subnet(
     numbers, owners, the block map when asked, warnings. O(size) in C plus
     O(allocations + blocks)."""
     lines = [subnet_heading(aws, style, discovery)]
-    lines += render_report(aws.subnet.report(), style)
+    lines += render_report(aws.subnet.report(), style, incomplete=aws.input_incomplete)
     lines.append("")
     lines += render_owners(aws, style)
     if block_map:
