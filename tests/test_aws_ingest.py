@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -595,3 +596,50 @@ def test_a_huge_bad_value_is_shown_cut_short() -> None:
         with pytest.raises(AwsInputError, match="VpcId must be a string, not") as info:
             load_files({"Subnets": [rec]}, {"NetworkInterfaces": []})
         assert len(str(info.value)) < 200
+
+
+# ------------------------------------------------------------------ memory
+
+
+def test_reading_a_large_eni_file_holds_little_more_than_its_text(tmp_path: Path) -> None:
+    """Issue 8: the parsed records and their nested objects (several times
+    the file) were all held at once. Now each record is reduced as the
+    decoder builds it: beyond the model left at the end, the reading costs
+    less than twice the file (its text and the reduced records)."""
+
+    def ip(v: int) -> str:
+        return f"10.3.{v >> 8}.{v & 255}"
+
+    enis = []
+    for n in range(3000):
+        first = 16 + 4 * n
+        enis.append(
+            {
+                "Attachment": {"DeviceIndex": 1, "InstanceId": f"i-0{n // 3:016x}"},
+                "Description": f"aws-K8S-i-0{n // 3:016x}",
+                "Groups": [{"GroupName": "eks-cluster-sg", "GroupId": "sg-0123456789abcdef0"}],
+                "InterfaceType": "interface",
+                "MacAddress": f"0a:00:00:00:{n >> 8 & 255:02x}:{n & 255:02x}",
+                "NetworkInterfaceId": f"eni-0{n:016x}",
+                "PrivateIpAddress": ip(first),
+                "PrivateIpAddresses": [
+                    {"Primary": i == 0, "PrivateIpAddress": ip(first + i)} for i in range(3)
+                ],
+                "Status": "in-use",
+                "SubnetId": A,
+                "TagSet": [{"Key": "cluster.k8s.amazonaws.com/name", "Value": "demo"}],
+            }
+        )
+    path = tmp_path / "enis.json"
+    path.write_text(json.dumps({"NetworkInterfaces": enis}))
+    del enis
+    size = path.stat().st_size
+    subnets = {"Subnets": [{"SubnetId": A, "CidrBlock": "10.3.0.0/16"}]}
+    tracemalloc.start()
+    try:
+        state = load_files(subnets, path)
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert state[A].eni_count == 3000 and len(state[A].subnet.allocations()) == 9000
+    assert peak - held < 2 * size, (peak - held) / size
