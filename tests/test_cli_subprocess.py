@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -210,3 +211,55 @@ def test_a_bug_is_one_line_and_status_70_traceback_only_with_debug(tmp_path: Pat
     assert loud.returncode == 70
     assert "Traceback (most recent call last)" in loud.stderr
     assert "planted bug" in loud.stderr.splitlines()[-1]
+
+
+def test_control_characters_from_the_input_never_reach_the_terminal(tmp_path: Path) -> None:
+    evil = "\x1b[31mred\x1b]0;title\x07\nnext line\x9b2J\u202eevil"
+    subnet = {
+        **SUBNET_OK,
+        "AvailableIpAddressCount": 250,
+        "Tags": [{"Key": "Name", "Value": evil}, {"Key": "Owner", "Value": None}],
+    }
+    eni = {
+        "NetworkInterfaceId": "eni-0aaa0000000000001\x1b[2J",
+        "SubnetId": SUBNET_OK["SubnetId"],
+        "Description": evil,
+        "PrivateIpAddresses": [{"PrivateIpAddress": "10.1.0.9", "Primary": True}],
+    }
+    (tmp_path / "s.json").write_text(json.dumps({"Subnets": [subnet]}))
+    (tmp_path / "e.json").write_text(json.dumps({"NetworkInterfaces": [eni, eni]}))
+    files = ["--subnets", str(tmp_path / "s.json"), "--enis", str(tmp_path / "e.json")]
+
+    def assert_clean(text: str, colour: bool = False) -> None:
+        if colour:  # only the colours subnetfrag itself writes: SGR sequences
+            text = re.sub(r"\x1b\[[0-9;]*m", "", text)
+        assert not [c for c in text if c != "\n" and (c < " " or "\x7f" <= c < "\xa0")], text
+        assert "\u202e" not in text
+
+    for argv in (
+        ["analyze", *files],
+        ["analyze", *files, "--color", "always"],
+        ["advise", *files, "--color", "always"],
+        ["check", *files, "--min-free-prefixes", "99", "--color", "always"],
+        ["analyze", *files, "--subnet-id", "subnet-\x1b[2Jx"],
+    ):
+        done = subnetfrag(*argv)
+        assert done.returncode in (0, 1, 3), done.stderr
+        assert_clean(done.stdout, colour="always" in argv)
+        assert_clean(done.stderr)
+    text = subnetfrag("analyze", *files).stdout
+    # The Name tag, escaped; the duplicate ENI's warning names it escaped.
+    assert '"\\x1b[31mred\\x1b]0;title\\x07\\nnext line\\x9b2J\\u202eevil"' in text
+    assert "eni-0aaa0000000000001\\x1b[2J is listed twice" in text
+    error = subnetfrag("analyze", *files, "--subnet-id", "subnet-\x1b[2Jx")
+    assert error.stderr == (
+        "subnetfrag: error: subnet subnet-\\x1b[2Jx is not in the describe-subnets input\n"
+    )
+
+
+def test_a_tag_whose_value_is_null_is_empty() -> None:
+    from subnetfrag.aws import load_files
+
+    subnet = {**SUBNET_OK, "Tags": [{"Key": "Name", "Value": None}]}
+    state = load_files({"Subnets": [subnet]}, {"NetworkInterfaces": []})
+    assert state[SUBNET_OK["SubnetId"]].info.tags == {"Name": ""}

@@ -324,8 +324,8 @@ def _tags(label: str, rec: Mapping[str, Any], key: str) -> dict[str, str]:
     for i, tag in enumerate(items):
         if not isinstance(tag, Mapping) or not isinstance(tag.get("Key"), str):
             raise AwsInputError(f"{label}: {key}[{i}] must be an object with a string Key")
-        value = tag.get("Value", "")
-        tags[tag["Key"]] = value if isinstance(value, str) else str(value)
+        value = tag.get("Value")
+        tags[tag["Key"]] = "" if value is None else value if isinstance(value, str) else str(value)
     return tags
 
 

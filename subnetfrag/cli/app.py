@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 
 from .. import __version__
 from ..errors import SubnetFragError
+from ..render.terminal import printable
 from .advise import run_advise
 from .analyze import run_analyze
 from .check import run_check
@@ -69,7 +70,9 @@ def _check_args(args: argparse.Namespace) -> None:
 
 
 def _one_line(message: object) -> str:
-    return " ".join(str(message).split("\n")).strip()
+    """A message as one line for stderr: line breaks become spaces, other
+    control characters (from the input it quotes) visible escapes."""
+    return printable(" ".join(str(message).split("\n")).strip())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

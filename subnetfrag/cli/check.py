@@ -13,6 +13,7 @@ import argparse
 
 from ..aws import AwsSubnet
 from ..metrics import FragmentationReport
+from ..render.terminal import printable
 from .output import Output
 from .parser import EXIT_CHECK_FAILED, EXIT_INCOMPLETE, EXIT_OK, EXIT_WARNINGS
 from .sources import load_state
@@ -34,7 +35,7 @@ def failures(r: FragmentationReport, min_free_prefixes: int, max_score: int | No
 
 
 def _name(aws: AwsSubnet) -> str:
-    return f"{aws.subnet_id} {aws.info.cidr}"
+    return f"{printable(aws.subnet_id)} {printable(aws.info.cidr)}"
 
 
 def run_check(args: argparse.Namespace, output: Output) -> int:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from ..aws import AwsSubnet
 from ..blockmap import render_block_map
 from ..metrics import FragmentationReport
-from .terminal import Style
+from .terminal import Style, printable
 
 __all__ = ["INCOMPLETE", "render_owners", "render_report", "render_subnet", "subnet_heading"]
 
@@ -27,14 +27,14 @@ def subnet_heading(aws: AwsSubnet, style: Style, discovery: Sequence[str] = ()) 
     """One line naming the subnet: id, CIDR, Name tag, AZ, VPC, and why a
     cluster lookup chose it. O(tags)."""
     info = aws.info
-    parts = [style.paint(info.subnet_id, "bold"), info.cidr]
+    parts = [style.paint(printable(info.subnet_id), "bold"), printable(info.cidr)]
     if info.name:
-        parts.append(f'"{info.name}"')
-    where = ", ".join(x for x in (info.availability_zone, info.vpc_id) if x)
+        parts.append(f'"{printable(info.name)}"')
+    where = ", ".join(printable(x) for x in (info.availability_zone, info.vpc_id) if x)
     if where:
         parts.append(f"({where})")
     if discovery:
-        parts.append("found by " + ", ".join(discovery))
+        parts.append("found by " + ", ".join(map(printable, discovery)))
     return "  ".join(parts)
 
 
@@ -141,5 +141,5 @@ def render_subnet(
     if aws.warnings:
         lines.append("")
         for w in aws.warnings:
-            lines.append(f"  {style.paint('warning:', 'yellow')} {w.message}")
+            lines.append(f"  {style.paint('warning:', 'yellow')} {printable(w.message)}")
     return "\n".join(lines) + "\n"
