@@ -259,3 +259,21 @@ def test_printable_escapes_exactly_the_controls(text: str) -> None:
 def test_printable_of_none_is_empty() -> None:
     assert printable(None) == "" and printable("eni-0abc") == "eni-0abc"
     assert printable("\x1b[31mred") == "\\x1b[31mred"
+
+
+def test_the_owner_table_says_who_the_other_enis_are() -> None:
+    s = Subnet("10.0.0.0/24", subnet_id="subnet-1")
+    descriptions = ["EFS mount target", "EFS mount target", None, "\x1b[2Jx", "a", "b", "c", "d"]
+    for n, desc in enumerate(descriptions):
+        owner = Owner(eni_id=f"eni-{n}", owner_class="other", description=desc)
+        s.allocate_ip(f"10.0.0.{10 + 2 * n}", owner=owner)
+        s.allocate_ip(f"10.0.0.{11 + 2 * n}", owner=owner)  # one ENI, counted once
+    s.allocate_ip("10.0.0.100", owner=Owner(eni_id="eni-p", owner_class="eks-pod"))
+    lines = render_owners(aws(s), Style(False))
+    assert lines[-1] == (
+        '  other ENIs by description: "EFS mount target" (2), no description (1), '
+        '"\\x1b[2Jx" (1), "a" (1), "b" (1), 2 more descriptions'
+    )
+    bare = Subnet("10.0.0.0/26", subnet_id="subnet-2")
+    bare.allocate_ip("10.0.0.40")  # no owner: nothing to say who it is
+    assert not any("by description" in line for line in render_owners(aws(bare), Style(False)))

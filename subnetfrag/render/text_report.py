@@ -14,7 +14,14 @@ from ..blockmap import render_block_map
 from ..metrics import FragmentationReport
 from .terminal import Style, printable
 
-__all__ = ["INCOMPLETE", "render_owners", "render_report", "render_subnet", "subnet_heading"]
+__all__ = [
+    "INCOMPLETE",
+    "other_descriptions",
+    "render_owners",
+    "render_report",
+    "render_subnet",
+    "subnet_heading",
+]
 
 _LABEL_WIDTH = 26
 
@@ -106,7 +113,9 @@ def render_report(r: FragmentationReport, style: Style, *, incomplete: bool = Fa
 
 def render_owners(aws: AwsSubnet, style: Style) -> list[str]:
     """The owner breakdown as a table (one row per owner class holding
-    something). O(allocations)."""
+    something), then who the ``other`` ENIs are: their descriptions (the
+    five most common, escaped), since their class says nothing.
+    O(allocations)."""
     summary = aws.owner_summary()
     if not summary:
         return ["  owners: nothing allocated"]
@@ -116,7 +125,35 @@ def render_owners(aws: AwsSubnet, style: Style) -> list[str]:
         lines.append(
             f"  {cls:<14}{_n(c['addresses']):>10}{_n(c['prefixes']):>10}{_n(c['enis']):>7}"
         )
+    others = other_descriptions(aws)
+    if others:
+        shown = [
+            (f'"{printable(desc)}"' if desc else "no description") + f" ({_n(n)})"
+            for desc, n in others[:_OTHERS_SHOWN]
+        ]
+        if len(others) > _OTHERS_SHOWN:
+            shown.append(f"{_n(len(others) - _OTHERS_SHOWN)} more descriptions")
+        lines.append("  other ENIs by description: " + ", ".join(shown))
     return lines
+
+
+_OTHERS_SHOWN = 5
+
+
+def other_descriptions(aws: AwsSubnet) -> list[tuple[str | None, int]]:
+    """Who the ``other`` ENIs are: each ``Description`` (None: none given)
+    with how many ENIs of class ``other`` carry it, most first, then by
+    description. O(allocations)."""
+    sub = aws.subnet
+    enis: dict[str, str | None] = {}
+    for net in sub.allocations():
+        owner = sub.owner_of(net)
+        if owner is not None and owner.owner_class == "other" and owner.eni_id:
+            enis.setdefault(owner.eni_id, owner.description)
+    counts: dict[str | None, int] = {}
+    for desc in enis.values():
+        counts[desc] = counts.get(desc, 0) + 1
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0] or ""))
 
 
 def render_subnet(
