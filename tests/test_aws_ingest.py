@@ -475,11 +475,17 @@ def test_ipv6_only_subnet_asked_for_is_an_error_found_is_skipped() -> None:
         (lambda d: d["NetworkInterfaces"][0].update(TagSet=[{"Value": "x"}]), r"TagSet\[0\]"),
     ],
 )
-def test_bad_eni_records(mutate: Any, message: str) -> None:
+def test_bad_eni_records(mutate: Any, message: str, tmp_path: Path) -> None:
     doc = json.loads((FIX / "enis.json").read_text())
     mutate(doc)
     with pytest.raises(AwsInputError, match=message):
         load_files(FIX / "subnets.json", doc)
+    # The same from a file, whose records the decoder reduces as it reads
+    # them: a bad one is left for the same message, naming the file.
+    (tmp_path / "enis.json").write_text(json.dumps(doc))
+    with pytest.raises(AwsInputError, match=message) as info:
+        load_files(FIX / "subnets.json", tmp_path / "enis.json")
+    assert str(info.value).startswith(f"{tmp_path / 'enis.json'}: ")
 
 
 @pytest.mark.parametrize(

@@ -386,7 +386,7 @@ def _eni_allocations(
 
 class _Eni:
     """One validated describe-network-interfaces record, reduced to what the
-    model needs: about 0.3 KB instead of the 2-3 KB of the parsed record with
+    model needs: about 0.5 KB instead of the 2 KB or more of the parsed record with
     its nested objects (a /16's ENI listing holds tens of thousands). Texts
     that repeat (subnet, instance, type, status, description) are shared."""
 
@@ -581,7 +581,7 @@ def build_state(
     prefix that is malformed, outside its subnet or AWS-reserved, reservations
     that overlap. Cost: O(input), about 10 µs per address or prefix in all
     (a /16 with 20,000 addresses: about 0.2 s). Memory: the model, plus a
-    reduced record of about 0.3 KB per ENI of the subnets read while placing
+    reduced record of about 0.5 KB per ENI of the subnets read while placing
     (the ENI records of a file are reduced as they are parsed: see
     :func:`load_files`).
     """
