@@ -234,7 +234,7 @@ def _json_type(value: Any) -> str:
 
 def _records(pages: Iterable[Page], call: str) -> Iterator[tuple[str, int, Any]]:
     """``(at, j, record)`` for every record of every page, shape-checked, one
-    at a time: the record's label is ``_label(at, j, record)`` (built only
+    at a time: the record's label is ``_label(at, j, record, call)`` (built only
     when a message needs it). A record is a mapping, or an :class:`_Eni` that
     the decoder already reduced."""
     key, id_key = CALLS[call]
