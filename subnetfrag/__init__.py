@@ -19,12 +19,14 @@ from .advice import (
     suggest_reservation,
 )
 from .blockmap import BlockInfo, render_block_map
-from .capacity import CapacityPlan, InvalidCapacityArgument, plan_capacity
+from .capacity import CapacityPlan, InvalidCapacityArgument, PlanWarning, plan_capacity
 from .errors import (
     AddressInUse,
     InsufficientCapacity,
     InsufficientCidrBlocks,
     InsufficientFreeAddresses,
+    InsufficientFreeAddressesInSubnet,
+    InvalidArgumentType,
     InvalidCidr,
     InvalidPrefix,
     InvalidReservationKind,
@@ -45,6 +47,7 @@ from .instances import (
     lookup,
     table_header,
 )
+from .ipamd import CniSettings, CountingAllocator, NodeIpam, SubnetAllocator
 from .maxpods import (
     InvalidDescribeResponse,
     InvalidMaxPodsArgument,
@@ -90,13 +93,17 @@ __all__ = [
     "CidrBlockLimitExceeded",
     "CidrBlockSizeError",
     "CidrOverlap",
+    "CniSettings",
+    "CountingAllocator",
     "DefragPlan",
     "FragmentationReport",
     "InstanceLimits",
     "InsufficientCapacity",
     "InsufficientCidrBlocks",
     "InsufficientFreeAddresses",
+    "InsufficientFreeAddressesInSubnet",
     "InvalidAdviceArgument",
+    "InvalidArgumentType",
     "InvalidCapacityArgument",
     "InvalidCidr",
     "InvalidCidrBlockQuota",
@@ -109,10 +116,12 @@ __all__ = [
     "LeakedEni",
     "MaxPods",
     "Move",
+    "NodeIpam",
     "NotAllocated",
     "OutOfSubnet",
     "Owner",
     "OwnerGroup",
+    "PlanWarning",
     "Policy",
     "PoolReport",
     "PrefixDelegationUnsupported",
@@ -124,6 +133,7 @@ __all__ = [
     "ReservedCidrRange",
     "RestrictedCidrAssociation",
     "Subnet",
+    "SubnetAllocator",
     "SubnetConflict",
     "SubnetFragError",
     "SubnetInUse",

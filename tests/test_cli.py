@@ -16,10 +16,20 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
+from test_render_prometheus import parse_exposition
 
 from subnetfrag.advice import apply_defrag, suggest_reservation
 from subnetfrag.aws import load_example, load_files
-from subnetfrag.cli import EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_OK, EXIT_USAGE, main
+from subnetfrag.capacity import plan_capacity
+from subnetfrag.cli import (
+    EXIT_CHECK_FAILED,
+    EXIT_ERROR,
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    EXIT_USAGE,
+    EXIT_WARNINGS,
+    main,
+)
 from subnetfrag.cli.advise import advise_subnet
 from subnetfrag.maxpods import max_pods
 from subnetfrag.subnet import Subnet
@@ -200,10 +210,10 @@ def test_analyze_json_has_exactly_the_report_keys_plus_owners_and_warnings(
     assert [d["subnet_id"] for d in docs] == [A, B]
     for doc, aws in zip(docs, state, strict=True):
         report = aws.subnet.report().to_dict()
-        assert set(doc) == set(report) | {"name", "availability_zone", "vpc_id"} | {
-            "owners",
-            "warnings",
-        }
+        assert set(doc) == set(report) | {
+            "name", "availability_zone", "vpc_id",
+            "owners", "warnings", "input_complete", "missing_addresses",
+        }  # fmt: skip
         assert {k: doc[k] for k in report} == report
         assert (doc["name"], doc["availability_zone"], doc["vpc_id"]) == (
             aws.info.name,
@@ -212,6 +222,8 @@ def test_analyze_json_has_exactly_the_report_keys_plus_owners_and_warnings(
         )
         assert doc["owners"] == aws.owner_summary()
         assert doc["warnings"] == [w.to_dict() for w in aws.warnings]
+        assert doc["input_complete"] is True
+        assert doc["missing_addresses"] == aws.missing_addresses
     # A: AvailableIpAddressCount 50 differs from the model: a warning in the JSON.
     assert [w["kind"] for w in docs[0]["warnings"]] == ["available-mismatch"]
     assert docs[0]["owners"]["lambda"] == {"addresses": 1, "prefixes": 0, "enis": 1}
@@ -466,12 +478,31 @@ def test_advise_within_an_area(capsys: pytest.CaptureFixture[str]) -> None:
 def test_max_pods_text(
     capsys: pytest.CaptureFixture[str], argv: list[str], value: int, arithmetic: str
 ) -> None:
-    status, out, _ = run(capsys, "max-pods", *argv)
+    status, out, _ = run(capsys, "max-pods", *argv, "--bootstrap", "al2")
     assert status == 0
     lines = out.splitlines()
     assert lines[0].startswith(f"{argv[0]}: max pods {value} (")
+    assert lines[0].endswith("; AL2 max-pods-calculator.sh, EKS's recommended value)")
     assert arithmetic in lines[1]
     assert lines[2].startswith("  limits: ") and "(source: bundled table)" in lines[2]
+
+
+def test_max_pods_default_is_nodeadm(capsys: pytest.CaptureFixture[str]) -> None:
+    # Issue 9 item 5: m5.large with prefix delegation: al2023 29, al2 110.
+    status, out, _ = run(capsys, "max-pods", "m5.large", "--prefix-delegation")
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[0] == "m5.large: max pods 29 (prefix mode; AL2023 nodeadm default)"
+    assert lines[1] == (
+        "  nodeadm: 3 ENIs x (10 - 1) + 2 = 29 (no cap, no prefix or custom-networking term)"
+    )
+    assert lines[3].startswith("  note: al2023's default ignores prefix delegation: set the ")
+    assert "maxPods (or maxPodsExpression) to 110" in lines[3]
+    status, out, _ = run(capsys, "max-pods", "m5.large", "--bootstrap", "karpenter",
+                         "--reserved-enis", "1")  # fmt: skip
+    assert out.splitlines()[0] == "m5.large: max pods 20 (secondary-IP mode; Karpenter default)"
+    status, _, err = run(capsys, "max-pods", "m5.large", "--bootstrap", "al2022")
+    assert status == 2 and "invalid choice: 'al2022'" in err
 
 
 def test_max_pods_json_keys_and_values(capsys: pytest.CaptureFixture[str]) -> None:
@@ -479,10 +510,11 @@ def test_max_pods_json_keys_and_values(capsys: pytest.CaptureFixture[str]) -> No
     assert status == 0
     doc = json.loads(out)
     assert list(doc) == [
-        "instance_type", "max_pods", "uncapped", "enis", "ipv4_per_eni", "vcpus", "source"
+        "bootstrap", "instance_type", "max_pods", "uncapped", "enis", "ipv4_per_eni", "vcpus",
+        "source", "notes", "override",
     ]  # fmt: skip
     assert doc == max_pods("m5.large", prefix_delegation=True).to_dict()
-    assert (doc["max_pods"], doc["uncapped"]) == (110, 434)
+    assert (doc["bootstrap"], doc["max_pods"], doc["override"]) == ("al2023", 29, 110)
 
 
 DESCRIBE_M7I = {
@@ -786,3 +818,160 @@ def test_ascii_block_map_when_stdout_cannot_encode_the_symbols(
 def test_console_script_is_cli_main() -> None:
     (script,) = entry_points(group="console_scripts", name="subnetfrag")
     assert script.load() is main
+
+
+# ----------------------------------------------------- incomplete input
+
+
+def _wrong_region_files(tmp_path: Path, available: int) -> list[str]:
+    """B (10.1.1.0/24, 251 usable) with EC2's AvailableIpAddressCount
+    ``available`` and an ENI file that holds none of its ENIs (another
+    subnet's, as a file saved in the wrong region would)."""
+    sub = {"Subnets": [subnet_record(B, "10.1.1.0/24", available)]}
+    enis = {"NetworkInterfaces": [eni_record("eni-0ddd0000000000001", A, ["10.1.0.9"])]}
+    (tmp_path / "s.json").write_text(json.dumps(sub))
+    (tmp_path / "e.json").write_text(json.dumps(enis))
+    return ["--subnets", str(tmp_path / "s.json"), "--enis", str(tmp_path / "e.json")]
+
+
+def test_an_eni_file_that_misses_the_subnet_gives_no_health_band(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    argv = _wrong_region_files(tmp_path, 251 - 120)  # EC2: 120 addresses in use
+    status, out, _ = run(capsys, "analyze", *argv)
+    assert status == EXIT_OK
+    assert "HEALTHY" not in out and "INCOMPLETE INPUT" in out
+    assert "(at most: the input is incomplete)" in out
+    assert "120 of the 120 addresses EC2 counts as taken (100%)" in out
+    (doc,) = json.loads(run(capsys, "analyze", *argv, "--format", "json")[1])
+    assert doc["aws_severity"] is None and doc["input_complete"] is False
+    assert doc["missing_addresses"] == 120
+    assert [w["kind"] for w in doc["warnings"]] == ["input-incomplete"]
+    prom = run(capsys, "analyze", *argv, "--format", "prometheus")[1]
+    fams = parse_exposition(prom)
+    assert fams["subnetfrag_input_incomplete"].value(subnet_id=B, cidr="10.1.1.0/24") == 1
+    assert fams["subnetfrag_missing_addresses"].value(subnet_id=B, cidr="10.1.1.0/24") == 120
+    assert not [v for v in fams["subnetfrag_aws_severity"].samples.values() if v == 1]
+
+
+def test_check_fails_an_incomplete_subnet_with_its_own_status(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    argv = ["check", *_wrong_region_files(tmp_path, 251 - 120), "--min-free-prefixes", "8"]
+    status, out, err = run(capsys, *argv)
+    assert status == EXIT_INCOMPLETE == 4
+    assert out.startswith(f"INCOMPLETE {B} 10.1.1.0/24: 120 of the 120 addresses")
+    assert "subnetfrag: warning: " in err and "the input is incomplete" in err
+    # --allow-incomplete checks it on what was read: 14 free /28s pass 8.
+    assert run(capsys, *argv, "--allow-incomplete") == (EXIT_OK, "", err)
+    # ... and a threshold it fails even so fails it: 1 wins over 4.
+    status, out, _ = run(capsys, *argv[:-1], "15")
+    assert status == EXIT_CHECK_FAILED and out.startswith(f"FAIL {B} ")
+
+
+def test_check_strict_fails_on_any_warning(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str], tmp_path: Path
+) -> None:
+    # A's AvailableIpAddressCount differs a little from the model: a warning.
+    argv = ["check", *file_args(files), "--min-free-prefixes", "0"]
+    assert run(capsys, *argv)[0] == EXIT_OK
+    status, out, err = run(capsys, *argv, "--strict")
+    assert status == EXIT_WARNINGS == 5
+    assert out == "WARNINGS 1 warning about the input (--strict; see standard error)\n"
+    assert err.count("subnetfrag: warning: ") == 1
+    wrong = ["check", *_wrong_region_files(tmp_path, 251 - 120), "--min-free-prefixes", "0"]
+    assert run(capsys, *wrong, "--strict")[0] == EXIT_INCOMPLETE  # 4 wins over 5
+    assert run(capsys, *wrong, "--strict", "--allow-incomplete")[0] == EXIT_WARNINGS
+    clean = _wrong_region_files(tmp_path, 251)  # EC2 agrees: nothing in use
+    assert run(capsys, "check", *clean, "--min-free-prefixes", "0", "--strict")[:2] == (0, "")
+
+
+@pytest.mark.parametrize(
+    ("taken", "complete"),
+    [
+        (16, True),  # 16 missing: not more than the absolute floor
+        (17, False),  # 17 of 17: more than 16 and more than a quarter
+        (0, True),
+    ],
+)
+def test_the_incomplete_threshold_at_its_edges(tmp_path: Path, taken: int, complete: bool) -> None:
+    argv = _wrong_region_files(tmp_path, 251 - taken)
+    state = load_files(argv[1], argv[3])
+    assert state[B].missing_addresses == taken
+    assert state[B].input_incomplete is not complete
+
+
+# ------------------------------------------------------------------- plan
+
+
+def test_plan_text_and_json_are_the_library_plan(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["plan", "--instance-type", "m5.large", "--nodes", "50", "--pods-per-node", "30"]
+    status, out, _ = run(capsys, *argv, "--prefix-delegation", "--format", "json")
+    assert status == 0
+    expected = plan_capacity(nodes=50, pods_per_node=30, instance_type="m5.large")
+    assert json.loads(out) == json.loads(json.dumps(expected.to_dict()))
+    status, out, _ = run(capsys, *argv, "--prefix-delegation")
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[0] == "50 x m5.large, 30 pods per node, prefix mode, max pods 110"
+    assert "  nodes and pods subnet: /20 (150 prefixes and 50 /32s)" in lines
+    assert "  secondary CIDR to associate: a /20 block" in lines
+    assert lines.index("steps:") < len(lines) - 1
+
+
+def test_plan_options_reach_the_library(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(
+        capsys, "plan", "--instance-type", "m5.large", "--nodes", "4", "--pods-per-node", "40",
+        "--prefix-delegation", "--minimum-ip-target", "10", "--max-eni", "3", "--max-pods", "90",
+        "--custom-networking", "--security-groups-for-pods", "--headroom", "0.25",
+        "--bootstrap", "al2023", "--format", "json",
+    )  # fmt: skip
+    assert status == 0
+    doc = json.loads(out)
+    assert (doc["minimum_ip_target"], doc["max_eni"], doc["max_pods"]) == (10, 3, 90)
+    assert doc["custom_networking"] and doc["security_groups_for_pods"]
+    assert doc["headroom"] == 0.25 and doc["bootstrap"] == "al2023"
+    # MAX_ENI 2, custom networking and a trunk leave no ENI for pods.
+    status, _, err = run(
+        capsys, "plan", "--instance-type", "m5.large", "--nodes", "4", "--pods-per-node", "40",
+        "--max-eni", "2", "--custom-networking", "--security-groups-for-pods",
+    )  # fmt: skip
+    assert status == 3 and "no ENI slot for pods" in err and err.count("\n") == 1
+
+
+def test_plan_warnings_and_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(
+        capsys, "plan", "--instance-type", "m5.large", "--nodes", "2", "--pods-per-node", "40",
+        "--prefix-delegation", "--minimum-ip-target", "10",
+    )  # fmt: skip
+    assert status == 0
+    assert "  cluster: 2 prefixes, 34 addresses held, 48 pods without an address" in out
+    assert "warning [minimum-ip-target-without-warm-ip-target]: " in out
+    for bad, message in (
+        (["--nodes", "0"], "--nodes: must be 1 or more"),
+        (["--headroom", "-1"], "--headroom: must be 0 or more"),
+        (["--bootstrap", "al3"], "invalid choice"),
+    ):
+        argv = ["plan", "--instance-type", "m5.large", "--nodes", "1", "--pods-per-node", "1"]
+        status, _, err = run(capsys, *argv, *bad)
+        assert status == 2 and message in err
+    status, _, err = run(
+        capsys, "plan", "--instance-type", "m5.lrage", "--nodes", "1", "--pods-per-node", "1"
+    )
+    assert status == 3 and "unknown instance type 'm5.lrage': did you mean" in err
+    status, _, err = run(
+        capsys, "plan", "--instance-type", "m5.large", "--nodes", str(2**130),
+        "--pods-per-node", "1",
+    )  # fmt: skip
+    assert status == 3 and "nodes must be at most 4,294,967,296" in err
+
+
+def test_max_pods_expression_option(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "max-pods", "m5.large", "--max-pods-expression", "max_pods * 2")
+    assert status == 0 and out.startswith("m5.large: max pods 58 (")
+    status, _, err = run(capsys, "max-pods", "m5.large", "--max-pods-expression", "1/0")
+    assert status == 3 and "divide by zero" in err and err.count("\n") == 1
+    status, _, err = run(
+        capsys, "max-pods", "m5.large", "--bootstrap", "al2", "--max-pods-expression", "1"
+    )
+    assert status == 2 and "needs --bootstrap al2023" in err

@@ -11,6 +11,7 @@ import pytest
 from subnetfrag.aws import load_example
 from subnetfrag.cli import EXIT_CHECK_FAILED, EXIT_OK, main
 from subnetfrag.cli.check import failures
+from subnetfrag.cli.parser import EXIT_INCOMPLETE, EXIT_WARNINGS
 from subnetfrag.render.json_report import CHECK_KEYS
 
 
@@ -44,6 +45,7 @@ def test_check_json_lists_every_subnet_with_its_verdict(
         assert tuple(doc) == CHECK_KEYS
         why = failures(r, threshold, None)
         assert doc["ok"] is (not why) and doc["reasons"] == why
+        assert doc["status"] == ("fail" if why else "ok")
         assert (doc["subnet_id"], doc["cidr"], doc["name"]) == (
             aws.subnet_id,
             aws.info.cidr,
@@ -87,3 +89,33 @@ def test_analyze_openmetrics_ends_with_eof(capsys: pytest.CaptureFixture[str]) -
     assert "# TYPE subnetfrag_subnet info" in out
     _, text, _ = run(capsys, "analyze", "--example", "--format", "prometheus")
     assert "# EOF" not in text and "# TYPE subnetfrag_subnet_info gauge" in text
+
+
+def test_check_json_says_incomplete_with_the_text_output_precedence(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from test_cli import _wrong_region_files
+
+    argv = ["check", *_wrong_region_files(tmp_path, 251 - 120), "--format", "json"]
+    status, out, _ = run(capsys, *argv, "--min-free-prefixes", "8")
+    assert status == EXIT_INCOMPLETE
+    (doc,) = json.loads(out)
+    assert (doc["status"], doc["ok"], doc["reasons"]) == ("incomplete", False, [])
+    assert (doc["input_complete"], doc["missing_addresses"], doc["aws_severity"]) == (
+        False,
+        120,
+        None,
+    )
+    # a failed threshold wins over an incomplete input, as in the text output
+    status, out, _ = run(capsys, *argv, "--min-free-prefixes", "15")
+    (doc,) = json.loads(out)
+    assert (status, doc["status"]) == (EXIT_CHECK_FAILED, "fail") and doc["reasons"]
+    # --allow-incomplete checks it anyway
+    status, out, _ = run(capsys, *argv, "--min-free-prefixes", "8", "--allow-incomplete")
+    (doc,) = json.loads(out)
+    assert (status, doc["status"], doc["ok"]) == (EXIT_OK, "ok", True)
+    # --strict: the warning fails it with its own status, the JSON still printed
+    status, out, _ = run(
+        capsys, *argv, "--min-free-prefixes", "8", "--allow-incomplete", "--strict"
+    )
+    assert status == EXIT_WARNINGS and json.loads(out)[0]["status"] == "ok"

@@ -12,14 +12,18 @@ import textwrap
 from typing import NoReturn
 
 from ..exporter import DEFAULT_LISTEN, parse_listen
+from ..maxpods import BOOTSTRAPS, DEFAULT_BOOTSTRAP
 from ..render.terminal import COLOR_MODES
 
 __all__ = [
     "EXIT_CHECK_FAILED",
     "EXIT_ERROR",
+    "EXIT_INCOMPLETE",
+    "EXIT_INTERNAL",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
+    "EXIT_WARNINGS",
     "FORMATS",
     "ArgumentParser",
     "UsageError",
@@ -31,6 +35,9 @@ EXIT_OK = 0  #: success; ``check``: every subnet healthy
 EXIT_CHECK_FAILED = 1  #: ``check``: at least one subnet fails a threshold
 EXIT_USAGE = 2  #: a usage error (argparse's code)
 EXIT_ERROR = 3  #: an error reading the input, from AWS, or in the library
+EXIT_INCOMPLETE = 4  #: ``check``: a subnet's input is incomplete (its health is unknown)
+EXIT_WARNINGS = 5  #: ``check --strict``: the input drew a warning
+EXIT_INTERNAL = 70  #: an unexpected internal error: a bug (EX_SOFTWARE of sysexits.h)
 EXIT_INTERRUPTED = 130  #: interrupted (Ctrl-C)
 
 #: The ``--format`` values of ``analyze``.
@@ -236,8 +243,11 @@ examples:
   subnetfrag check --example --min-free-prefixes 8
   subnetfrag check --aws --cluster prod --min-free-prefixes 16 --max-score 75 || page-oncall
 
-exit status: 0 every subnet healthy, 1 at least one fails (one line each on stdout),
-2 usage error, 3 the input or AWS could not be read.
+exit status: 0 every subnet healthy; 1 a subnet fails a threshold (one line each on
+stdout); 2 usage error; 3 the input or AWS could not be read; 4 a subnet's input is
+incomplete, so its health is unknown (an INCOMPLETE line; see --allow-incomplete);
+5 --strict and the input drew a warning; 70 an internal error (a bug). When several
+apply, the first of 1, 4, 5 wins.
 """
 
 _ADVISE_EPILOG = """\
@@ -262,7 +272,8 @@ _MAX_PODS_EPILOG = """\
 examples:
   subnetfrag max-pods m5.large
   subnetfrag max-pods m5.large --prefix-delegation
-  subnetfrag max-pods c5.4xlarge --custom-networking --format json
+  subnetfrag max-pods m5.large --prefix-delegation --bootstrap al2
+  subnetfrag max-pods c5.4xlarge --custom-networking --bootstrap al2 --format json
   subnetfrag max-pods m7i.large --aws --region eu-west-1
 """
 
@@ -275,7 +286,9 @@ examples:
   subnetfrag serve --aws --region us-east-1 --cluster prod
 
 Run 'subnetfrag COMMAND --help' for a command's options. Exit status: 0 success,
-1 'check' found an unhealthy subnet, 2 usage error, 3 input, AWS or library error.
+1 'check' found an unhealthy subnet, 2 usage error, 3 input, AWS or library error,
+4 'check' found a subnet whose input is incomplete, 5 'check --strict' saw a warning,
+70 internal error (a bug; --debug prints the traceback).
 """
 
 
@@ -292,6 +305,7 @@ def build_parser(version: str) -> ArgumentParser:
         formatter_class=_FORMATTER,
     )
     parser.add_argument("--version", action="version", version=f"subnetfrag {version}")
+    _debug_option(parser, False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     analyze = commands.add_parser(
@@ -351,11 +365,22 @@ def build_parser(version: str) -> ArgumentParser:
         "-v", "--verbose", action="store_true", help="print a line for healthy subnets too"
     )
     check.add_argument(
+        "--allow-incomplete",
+        action="store_true",
+        help="check a subnet whose input is incomplete against the thresholds anyway, "
+        "instead of failing it with exit status 4",
+    )
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (exit status 5) when the input draws any warning",
+    )
+    check.add_argument(
         "--format",
         choices=("text", "json"),
         default="text",
         help="text (default: one line per failing subnet) or json (every subnet with its "
-        "verdict, schema in docs/cli.md); the exit status is the same",
+        "status, schema in docs/cli.md); the exit status is the same",
     )
 
     advise = commands.add_parser(
@@ -430,7 +455,27 @@ def build_parser(version: str) -> ArgumentParser:
     mp.add_argument(
         "--no-cap",
         action="store_true",
-        help="the uncapped value (the calculator's --show-max-allowed): no 110/250 ceiling",
+        help="al2: the uncapped value (the calculator's --show-max-allowed): no 110/250 ceiling",
+    )
+    mp.add_argument(
+        "--bootstrap",
+        choices=BOOTSTRAPS,
+        default=DEFAULT_BOOTSTRAP,
+        help="whose rule: al2023 (nodeadm, the default), al2 (the AL2 calculator, EKS's "
+        "recommended value) or karpenter",
+    )
+    mp.add_argument(
+        "--reserved-enis",
+        metavar="N",
+        type=_non_negative,
+        default=0,
+        help="karpenter: ENIs kept out of max pods (Karpenter's RESERVED_ENIS)",
+    )
+    mp.add_argument(
+        "--max-pods-expression",
+        metavar="CEL",
+        help="al2023: nodeadm's maxPodsExpression over default_enis, ips_per_eni and max_pods "
+        "(needs the 'cel' extra)",
     )
     mp.add_argument(
         "--format", choices=("text", "json"), default="text", help="text (default) or json"
@@ -481,7 +526,97 @@ def build_parser(version: str) -> ArgumentParser:
         action="store_true",
         help="refresh once, write --textfile (or print the metrics) and exit; no HTTP server",
     )
+    _add_plan(commands)
+    # An alias shares its command's parser: each parser once, named by its command.
     names = {id(sub): name for name, sub in reversed(commands.choices.items())}
-    for sub in commands.choices.values():  # aliases share their command's parser
+    for sub in {id(sub): sub for sub in commands.choices.values()}.values():
         sub.set_defaults(command_parser=sub, command=names[id(sub)])
+        _debug_option(sub, argparse.SUPPRESS)  # also after the command, without resetting it
     return parser
+
+
+def _debug_option(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=default,
+        help="on an internal error (exit status 70), print the traceback",
+    )
+
+
+_PLAN_EPILOG = """\
+examples:
+  subnetfrag plan --instance-type m5.large --nodes 50 --pods-per-node 30 --prefix-delegation
+  subnetfrag plan --instance-type m5.large --nodes 50 --pods-per-node 30 --prefix-delegation \\
+      --custom-networking --headroom 0.25 --format json
+  subnetfrag plan --instance-type c5.4xlarge --nodes 10 --pods-per-node 40 --warm-ip-target 5
+"""
+
+
+def _headroom(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
+    return value
+
+
+def _add_plan(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """The ``plan`` command's parser. O(1)."""
+    plan = commands.add_parser(
+        "plan",
+        help="the addresses and /28s a cluster holds, and the smallest subnets for it",
+        description=_wrap(
+            "What NODES nodes of one instance type, each running PODS pods, hold at steady "
+            "state under the VPC CNI (its ipamd rules, the node's max pods), the smallest "
+            "subnets that fit it, and the secondary CIDR to associate when the VPC has no "
+            "room. --format json prints the plan's to_dict()."
+        ),
+        epilog=_PLAN_EPILOG,
+        formatter_class=_FORMATTER,
+    )
+    plan.add_argument("--instance-type", required=True, metavar="TYPE", help="e.g. m5.large")
+    plan.add_argument("--nodes", required=True, type=_positive, metavar="N", help="node count")
+    plan.add_argument(
+        "--pods-per-node", required=True, type=_non_negative, metavar="N",
+        help="pods per node that need a VPC address",
+    )  # fmt: skip
+    plan.add_argument(
+        "--prefix-delegation", action="store_true",
+        help="prefix mode (ENABLE_PREFIX_DELEGATION=true); default secondary-IP mode",
+    )  # fmt: skip
+    for option, default, what in (
+        ("--warm-prefix-target", 1, "WARM_PREFIX_TARGET (default 1, as the CNI manifest sets)"),
+        ("--warm-ip-target", None, "WARM_IP_TARGET (default unset)"),
+        ("--minimum-ip-target", None, "MINIMUM_IP_TARGET (default unset)"),
+        ("--warm-eni-target", 1, "WARM_ENI_TARGET (default 1)"),
+    ):
+        plan.add_argument(option, type=_non_negative, default=default, metavar="N", help=what)
+    plan.add_argument("--max-eni", type=_positive, metavar="N", help="MAX_ENI (default unset)")
+    plan.add_argument(
+        "--max-pods", type=_positive, metavar="N",
+        help="the kubelet's max pods (default: what --bootstrap sets)",
+    )  # fmt: skip
+    plan.add_argument(
+        "--bootstrap", choices=BOOTSTRAPS, default=None,
+        help="take max pods from this bootstrapper's default (default: EKS's recommended "
+        "value, the AL2 calculator's)",
+    )  # fmt: skip
+    plan.add_argument(
+        "--custom-networking", action="store_true",
+        help="custom networking: pods in their own subnet, the primary ENI carries none",
+    )  # fmt: skip
+    plan.add_argument(
+        "--security-groups-for-pods", action="store_true",
+        help="ENABLE_POD_ENI: a trunk ENI takes one ENI slot",
+    )  # fmt: skip
+    plan.add_argument(
+        "--headroom", type=_headroom, default=0.0, metavar="F",
+        help="size the subnets for this much more (0.25 = 25%%; default 0)",
+    )  # fmt: skip
+    plan.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text (default) or json"
+    )
+    plan.add_argument("--color", choices=COLOR_MODES, default="auto", help=_COLOR_HELP)

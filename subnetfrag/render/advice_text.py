@@ -10,7 +10,7 @@ import shlex
 
 from ..advice import DefragPlan, LeakedEni, Move, OwnerGroup, ReservationSuggestion
 from .actions import OwnerAction, action_for_group, leaked_action
-from .terminal import Style
+from .terminal import Style, printable
 
 __all__ = [
     "RESERVATION_DESCRIPTION",
@@ -76,7 +76,7 @@ def _holder(move: Move) -> str:
         return "unknown holder"
     parts = [o.owner_class]
     if o.eni_id:
-        parts.append(o.eni_id)
+        parts.append(printable(o.eni_id))
     if o.primary:
         parts.append("primary")
     return ", ".join(parts)
@@ -84,17 +84,18 @@ def _holder(move: Move) -> str:
 
 def render_action(action: OwnerAction, style: Style, indent: str = "      ") -> list[str]:
     """An action's commands (``$ ...``) and note, one line each. O(commands)."""
-    lines = [f"{indent}$ {c}" for c in action.commands]
+    lines = [f"{indent}$ {printable(c)}" for c in action.commands]
     if action.note:
-        lines.append(f"{indent}{style.paint('note:', 'yellow')} {action.note}")
+        lines.append(f"{indent}{style.paint('note:', 'yellow')} {printable(action.note)}")
     return lines
 
 
 def _group_heading(group: OwnerGroup, action: OwnerAction, style: Style) -> str:
     moves = _plural(len(group.moves), "address", "addresses")
-    who = action.summary
+    who = printable(action.summary)
     if action.target:
-        who = who.replace(action.target, style.paint(action.target, "bold"), 1)
+        target = printable(action.target)
+        who = who.replace(target, style.paint(target, "bold"), 1)
     if group.blocks:
         shared = f", {group.shared} shared with earlier owners" if group.shared else ""
         gain = f"recovers {_plural(len(group.blocks), 'block')}{shared}: " + ", ".join(group.blocks)
@@ -138,7 +139,7 @@ def render_plan(
         lines.append(f"    {style.paint('short:', 'yellow')} {plan.reason}")
     nodes = [g.owner for g in plan.groups if g.kind == "instance" and g.owner]
     if nodes:
-        lines.append(f"  nodes to drain ({len(nodes)}): {', '.join(nodes)}")
+        lines.append(f"  nodes to drain ({len(nodes)}): {', '.join(map(printable, nodes))}")
     if plan.groups:
         lines.append("  by owner, in order:")
         for group in plan.groups:
@@ -224,7 +225,7 @@ def render_leaked(
         o = leak.owner
         what = [o.owner_class]
         if o.description:
-            what.append(o.description[:60])
+            what.append(printable(o.description[:60]))
         held = [*leak.addresses, *(f"prefix {p}" for p in leak.prefixes)]
         freed = (
             f"deleting it frees {_plural(len(leak.freed_blocks), '/28 block')}: "
@@ -233,7 +234,7 @@ def render_leaked(
             else "deleting it frees no whole /28 block"
         )
         lines.append(
-            f"    {style.paint(leak.eni_id or '?', 'bold')} ({', '.join(what)}): "
+            f"    {style.paint(printable(leak.eni_id or '?'), 'bold')} ({', '.join(what)}): "
             f"{', '.join(held)}; spoils {', '.join(leak.blocks)}; {freed}"
         )
         lines += render_action(leaked_action(leak, region=region, profile=profile), style)

@@ -4,9 +4,10 @@ One object per subnet with exactly the keys of
 :meth:`~subnetfrag.metrics.FragmentationReport.to_dict` plus ``name`` (the
 ``Name`` tag), ``availability_zone`` and ``vpc_id`` (each null when
 describe-subnets did not say), ``owners`` (per owner class: ``addresses``,
-``prefixes``, ``enis``) and ``warnings`` (``kind``, ``message``,
-``subnet_id``). ``check --format json`` uses :func:`check_document`. The
-schemas are documented, and kept stable, in docs/cli.md.
+``prefixes``, ``enis``), ``warnings`` (``kind``, ``message``, ``subnet_id``),
+``input_complete`` and ``missing_addresses`` (the cross-check with EC2's
+AvailableIpAddressCount). ``check --format json`` uses :func:`check_document`.
+The schemas are documented, and kept stable, in docs/cli.md.
 """
 
 from __future__ import annotations
@@ -17,10 +18,25 @@ from typing import Any
 
 from ..aws import AwsSubnet
 
-__all__ = ["CHECK_KEYS", "EXTRA_KEYS", "check_document", "render_json", "subnet_document"]
+__all__ = [
+    "CHECK_KEYS",
+    "CHECK_STATUSES",
+    "EXTRA_KEYS",
+    "check_document",
+    "render_json",
+    "subnet_document",
+]
 
 #: The keys added to the report's.
-EXTRA_KEYS: tuple[str, ...] = ("name", "availability_zone", "vpc_id", "owners", "warnings")
+EXTRA_KEYS: tuple[str, ...] = (
+    "name",
+    "availability_zone",
+    "vpc_id",
+    "owners",
+    "warnings",
+    "input_complete",
+    "missing_addresses",
+)
 #: The keys of one subnet in ``check --format json``.
 CHECK_KEYS: tuple[str, ...] = (
     "subnet_id",
@@ -28,13 +44,18 @@ CHECK_KEYS: tuple[str, ...] = (
     "name",
     "availability_zone",
     "vpc_id",
+    "status",
     "ok",
     "reasons",
     "free_prefixes",
     "aws_fragmentation_score",
     "aws_severity",
+    "input_complete",
+    "missing_addresses",
     "warnings",
 )
+#: ``status`` in ``check --format json``, as the text output's first word.
+CHECK_STATUSES: tuple[str, ...] = ("ok", "fail", "incomplete")
 
 
 def _where(aws: AwsSubnet) -> dict[str, str | None]:
@@ -47,28 +68,44 @@ def _where(aws: AwsSubnet) -> dict[str, str | None]:
 
 
 def subnet_document(aws: AwsSubnet) -> dict[str, Any]:
-    """The JSON-ready object of one subnet. O(size) in C plus O(allocations)."""
+    """The JSON-ready object of one subnet. When the input is incomplete
+    (:attr:`~subnetfrag.aws.AwsSubnet.input_incomplete`), ``aws_severity`` is
+    null (no health band) and ``input_complete`` false. O(size) in C plus
+    O(allocations)."""
     doc = aws.subnet.report().to_dict()
+    incomplete = aws.input_incomplete
+    if incomplete:
+        doc["aws_severity"] = None
     doc.update(_where(aws))
     doc["owners"] = aws.owner_summary()
     doc["warnings"] = [w.to_dict() for w in aws.warnings]
+    doc["input_complete"] = not incomplete
+    doc["missing_addresses"] = aws.missing_addresses
     return doc
 
 
-def check_document(aws: AwsSubnet, reasons: list[str]) -> dict[str, Any]:
-    """One subnet of ``check --format json``: who it is, ``ok`` (no reason
-    to fail), the ``reasons`` it fails, the numbers checked, its warnings
-    (:data:`CHECK_KEYS`, in order). O(size) in C."""
+def check_document(aws: AwsSubnet, reasons: list[str], status: str) -> dict[str, Any]:
+    """One subnet of ``check --format json``: who it is, its ``status`` (one
+    of :data:`CHECK_STATUSES`, as ``check`` decided it) and ``ok`` (status
+    ``ok``), the ``reasons`` it fails a threshold, the numbers checked, the
+    cross-check with EC2 and its warnings (:data:`CHECK_KEYS`, in order).
+    Raises :class:`ValueError` for an unknown status. O(size) in C."""
+    if status not in CHECK_STATUSES:
+        raise ValueError(f"status must be one of {', '.join(CHECK_STATUSES)}, not {status!r}")
     r = aws.subnet.report()
+    incomplete = aws.input_incomplete
     return {
         "subnet_id": aws.subnet_id,
         "cidr": r.cidr,
         **_where(aws),
-        "ok": not reasons,
+        "status": status,
+        "ok": status == "ok",
         "reasons": list(reasons),
         "free_prefixes": r.free_prefixes,
         "aws_fragmentation_score": r.aws_fragmentation_score,
-        "aws_severity": r.aws_severity,
+        "aws_severity": None if incomplete else r.aws_severity,
+        "input_complete": not incomplete,
+        "missing_addresses": aws.missing_addresses,
         "warnings": [w.to_dict() for w in aws.warnings],
     }
 

@@ -158,6 +158,17 @@ SUBNET_METRICS: tuple[MetricSpec, ...] = (
         "(available-mismatch: EC2's count differs from the model).",
         "kind",
     ),
+    _gauge(
+        "input_incomplete",
+        "1 when the input clearly misses part of the subnet (EC2 counts many more "
+        "addresses taken than the ENIs read show): no severity band is given, "
+        "free_prefixes is an upper bound; else 0.",
+    ),
+    _gauge(
+        "missing_addresses",
+        "Addresses EC2 counts as taken that no ENI or reservation read shows "
+        "(no sample when describe-subnets gave no AvailableIpAddressCount).",
+    ),
 )
 
 #: Names that earlier versions published -> the name now (docs/cli.md has the
@@ -230,8 +241,10 @@ class _Builder:
         add("reservation_blocks", base, b["in_prefix_reservation"], "prefix")
         add("reservation_blocks", base, b["in_explicit_reservation"], "explicit")
         add("aws_fragmentation_score", base, r.aws_fragmentation_score)
+        incomplete = aws.input_incomplete
+        band_given = None if incomplete else r.aws_severity
         for band in SEVERITIES:
-            add("aws_severity", base, int(band == r.aws_severity), band)
+            add("aws_severity", base, int(band == band_given), band)
         add("stranded_addresses", base, r.stranded_ips)
         largest = r.largest_free_block
         size = 0 if largest is None else 1 << (32 - int(largest.rpartition("/")[2]))
@@ -250,6 +263,8 @@ class _Builder:
         kinds = [w.kind for w in aws.warnings]
         for kind in WARNING_KINDS:
             add("warnings", base, kinds.count(kind), kind)
+        add("input_incomplete", base, int(incomplete))
+        add("missing_addresses", base, aws.missing_addresses)
 
 
 def subnet_families(subnets: Iterable[AwsSubnet]) -> list[Metric]:
