@@ -29,6 +29,7 @@ from .parser import (
     build_parser,
     check_source,
 )
+from .simulate import run_simulate
 
 __all__ = ["EXIT_BROKEN_PIPE", "main"]
 
@@ -39,12 +40,15 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "check": run_check,
     "advise": run_advise,
     "max-pods": run_max_pods,
+    "simulate": run_simulate,
 }
 
 
 def _check_args(args: argparse.Namespace) -> None:
     """The checks argparse cannot express; ``parser.error`` on failure."""
     parser: argparse.ArgumentParser = args.command_parser
+    if args.command == "simulate":
+        return  # run_simulate checks its own options
     if args.command == "max-pods":
         for option, value in (("--region", args.region), ("--profile", args.profile)):
             if value is not None and not args.aws:
