@@ -58,7 +58,7 @@ from .metrics import FragmentationReport
 from .owner import OWNER_CLASSES, Owner
 from .policies import Policy, get_policy, policy_names, register_policy
 from .pool import PoolReport, SubnetPool, SubnetPoolError, UnknownStrategy, carve_subnets
-from .sim import simulate
+from .sim import headroom, simulate
 from .subnet import Reservation, Subnet
 from .vpc import (
     CidrAssociationError,
@@ -144,6 +144,7 @@ __all__ = [
     "carve_subnets",
     "from_describe_instance_types",
     "get_policy",
+    "headroom",
     "instance_types",
     "lookup",
     "max_pods",

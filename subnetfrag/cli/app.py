@@ -19,6 +19,7 @@ from ..errors import SubnetFragError
 from .advise import run_advise
 from .analyze import run_analyze
 from .check import run_check
+from .headroom import run_headroom
 from .max_pods import run_max_pods
 from .output import CommandError, Output
 from .parser import (
@@ -41,6 +42,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "advise": run_advise,
     "max-pods": run_max_pods,
     "simulate": run_simulate,
+    "headroom": run_headroom,
 }
 
 

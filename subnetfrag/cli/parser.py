@@ -420,8 +420,10 @@ def build_parser(version: str) -> ArgumentParser:
 
 
 def _add_simulate_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """``simulate``: its module defines its options (imported here, not at the
-    top, because it imports this module)."""
+    """``simulate`` and ``headroom``: their modules define their options
+    (imported here, not at the top, because they import this module)."""
+    from .headroom import add_headroom_parser
     from .simulate import add_simulate_parser
 
     add_simulate_parser(commands)
+    add_headroom_parser(commands)

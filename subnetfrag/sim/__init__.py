@@ -12,8 +12,11 @@ A layer above the core, the ipamd model and the pool: nothing below imports it.
   running :class:`subnetfrag.ipamd.NodeIpam`, pods, tenants, invariants),
   :mod:`.workload` (phases, churn, bursts, node replacement, tenants) and
   :mod:`.scheduler` (spread and binpack).
+- :func:`headroom` (:mod:`.headroom`): how many more nodes fit in subnets as
+  they are now, with the same node model.
 """
 
+from .headroom import HeadroomFigures, HeadroomResult, InvalidHeadroomArgument, headroom
 from .result import SERIES_KEYS, SUMMARY_KEYS, SimResult
 from .scenario import (
     RESERVATION_LAYOUTS,
@@ -33,9 +36,13 @@ __all__ = [
     "SUBNET_SELECTIONS",
     "SUMMARY_KEYS",
     "TENANT_KINDS",
+    "HeadroomFigures",
+    "HeadroomResult",
+    "InvalidHeadroomArgument",
     "Scenario",
     "ScenarioError",
     "SimResult",
+    "headroom",
     "parse_value",
     "simulate",
 ]
