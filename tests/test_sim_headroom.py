@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import json
 
 import pytest
@@ -57,7 +58,7 @@ def test_less_free_space_never_fits_more_nodes() -> None:
         s = scattered("10.0.0.0/21", used, seed=3)
         results.append(headroom(s, instance_type="m5.large", settings=PREFIX,
                                 pods_per_node=10, runs=20, seed=2).total.nodes)  # fmt: skip
-    for more, less in zip(results, results[1:], strict=False):
+    for more, less in itertools.pairwise(results):
         assert less["p50"] <= more["p50"] and less["min"] <= more["min"]
     assert results[0]["p50"] > results[-1]["p50"]
 
@@ -121,7 +122,8 @@ def run(*argv: str) -> tuple[int, str, str]:
 
 def test_the_command_prints_the_library_answer() -> None:
     args = ["headroom", "--example", "--instance-type", "m5.large", "--prefix-delegation",
-            "--warm-prefix-target", "1", "--pods-per-node", "30", "--runs", "20", "--seed", "4"]  # fmt: skip
+            "--warm-prefix-target", "1", "--pods-per-node", "30", "--runs", "20",
+            "--seed", "4"]  # fmt: skip
     status, out, _ = run(*args, "--format", "json")
     assert status == EXIT_OK
     from subnetfrag.aws import load_example
