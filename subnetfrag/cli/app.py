@@ -30,6 +30,7 @@ from .parser import (
     build_parser,
     check_source,
 )
+from .plan import run_plan
 from .simulate import run_simulate
 
 __all__ = ["EXIT_BROKEN_PIPE", "main"]
@@ -43,6 +44,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "max-pods": run_max_pods,
     "simulate": run_simulate,
     "headroom": run_headroom,
+    "plan": run_plan,
 }
 
 
@@ -51,6 +53,8 @@ def _check_args(args: argparse.Namespace) -> None:
     parser: argparse.ArgumentParser = args.command_parser
     if args.command == "simulate":
         return  # run_simulate checks its own options
+    if args.command == "plan":
+        return
     if args.command == "max-pods":
         for option, value in (("--region", args.region), ("--profile", args.profile)):
             if value is not None and not args.aws:
