@@ -122,14 +122,14 @@ def run(*argv: str) -> tuple[int, str, str]:
 
 def test_the_command_prints_the_library_answer() -> None:
     args = ["headroom", "--example", "--instance-type", "m5.large", "--prefix-delegation",
-            "--warm-prefix-target", "1", "--pods-per-node", "30", "--runs", "20",
-            "--seed", "4"]  # fmt: skip
+            "--pods-per-node", "30", "--runs", "20", "--seed", "4"]  # fmt: skip
     status, out, _ = run(*args, "--format", "json")
     assert status == EXIT_OK
     from subnetfrag.aws import load_example
 
     subnets = [s.subnet for s in load_example()]
-    expected = headroom(subnets, instance_type="m5.large", settings=PREFIX, pods_per_node=30,
+    settings = {**PREFIX, "warm_eni_target": 1}  # the command's defaults are plan's
+    expected = headroom(subnets, instance_type="m5.large", settings=settings, pods_per_node=30,
                         runs=20, seed=4)  # fmt: skip
     assert json.loads(out) == json.loads(json.dumps(expected.to_dict()))
     status, out, _ = run(*args)

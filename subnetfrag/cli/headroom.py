@@ -49,17 +49,17 @@ def add_headroom_parser(
     )
     _source_options(hr)
     hr.add_argument("--instance-type", metavar="T", required=True, help="e.g. m5.large")
-    cni = hr.add_argument_group("VPC CNI settings (unset: the CNI's defaults)")
+    cni = hr.add_argument_group("VPC CNI settings (as for 'subnetfrag plan')")
     cni.add_argument(
         "--prefix-delegation", action="store_true", help="ENABLE_PREFIX_DELEGATION=true"
     )
-    for flag, what in (
-        ("--warm-prefix-target", "WARM_PREFIX_TARGET"),
-        ("--warm-ip-target", "WARM_IP_TARGET"),
-        ("--minimum-ip-target", "MINIMUM_IP_TARGET"),
-        ("--warm-eni-target", "WARM_ENI_TARGET"),
+    for flag, default, what in (
+        ("--warm-prefix-target", 1, "WARM_PREFIX_TARGET (default 1, as the CNI manifest sets)"),
+        ("--warm-ip-target", None, "WARM_IP_TARGET (default unset)"),
+        ("--minimum-ip-target", None, "MINIMUM_IP_TARGET (default unset)"),
+        ("--warm-eni-target", 1, "WARM_ENI_TARGET (default 1)"),
     ):
-        cni.add_argument(flag, metavar="N", type=_non_negative, help=what)
+        cni.add_argument(flag, metavar="N", type=_non_negative, default=default, help=what)
     cni.add_argument("--max-eni", metavar="N", type=_positive, help="MAX_ENI")
     cni.add_argument("--max-pods", metavar="N", type=_positive, help="the kubelet's max pods")
     cni.add_argument(
