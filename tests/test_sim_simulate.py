@@ -191,3 +191,26 @@ def test_bad_arguments_are_refused() -> None:
         simulate(sc, seed="1")  # type: ignore[arg-type]
     assert sf.simulate is sf.sim.simulate
     assert isinstance(simulate(sc), SimResult)
+
+
+def test_the_debug_checks_catch_books_that_disagree_with_the_subnet() -> None:
+    from random import Random
+
+    from subnetfrag.sim.cluster import Cluster
+
+    sc = Scenario.bundled("seed-5-nodes")
+    cluster = Cluster(sc, "random", Random(1))
+    node = cluster.launch_node(0.0)
+    assert node is not None
+    node.ipam.settle(0.0)
+    cluster.check()
+    prefix = next(h for h, size in node.alloc.held.items() if size == 16)
+    subnet, offset = node.alloc.subnet_offset(prefix)
+    subnet.release_offset(offset)  # behind ipamd's back
+    with pytest.raises(AssertionError):
+        cluster.check()
+    subnet.allocate_prefix_offset(offset)
+    cluster.check()
+    subnet.allocate_ip_offset()  # an allocation nobody in the model holds
+    with pytest.raises(AssertionError):
+        cluster.check()
