@@ -272,3 +272,37 @@ def test_custom_networking_puts_pod_enis_in_the_pod_subnet() -> None:
     assert pods_subnet.size - 5 - pods_subnet.free_ip_count() == 4 * (
         16 * plan.prefixes + plan.enis - 1
     )
+
+
+@pytest.mark.parametrize("discovery", [True, False])
+def test_without_subnet_discovery_a_node_keeps_its_enis_in_its_own_subnet(
+    discovery: bool,
+) -> None:
+    from random import Random
+
+    from subnetfrag.sim.cluster import Cluster
+
+    sc = Scenario.from_dict(
+        {
+            "name": "two-subnets",
+            "duration_s": 60,
+            "subnets": [{"cidr": "10.0.0.0/24"}, {"cidr": "10.0.1.0/24"}],
+            "cluster": {"instance_type": "m5.large", "subnet_discovery": discovery},
+            "phases": [{"at_s": 0, "nodes": 4, "pods": 0}],
+        }
+    )
+    cluster = Cluster(sc, "random", Random(3))
+    homes = []
+    for _ in range(4):
+        node = cluster.launch_node(0.0)
+        assert node is not None
+        for _ in range(27):  # three ENIs of 9 secondary addresses each
+            node.ipam.settle(0.0)
+            node.ipam.add_pod(now_s=0.0)
+        node.ipam.settle(0.0)
+        assert node.ipam.enis == 3
+        homes.append({str(node.alloc.subnet_offset(h)[0].cidr) for h in node.alloc.held})
+    if discovery:  # most-available: the ENIs of a node spread over both subnets
+        assert any(len(h) == 2 for h in homes)
+    else:
+        assert all(len(h) == 1 for h in homes)
