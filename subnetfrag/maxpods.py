@@ -56,7 +56,9 @@ __all__ = [
     "InvalidDescribeResponse",
     "InvalidMaxPodsArgument",
     "MaxPods",
+    "MaxPodsExpressionError",
     "PrefixDelegationUnsupported",
+    "evaluate_max_pods_expression",
     "from_describe_instance_types",
     "max_pods",
     "max_pods_cap",
@@ -161,6 +163,7 @@ def max_pods(
     cap: bool = True,
     bootstrap: str = DEFAULT_BOOTSTRAP,
     reserved_enis: int = 0,
+    max_pods_expression: str | None = None,
 ) -> MaxPods:
     """The max-pods value of an instance type (a name from the bundled table, or
     :class:`InstanceLimits` from anywhere) under one bootstrapper's rule.
@@ -172,14 +175,23 @@ def max_pods(
     ``cap`` applies the 110/250 ceiling by vCPU count. ``"al2023"`` and
     ``"karpenter"`` ignore all four (their result's ``notes`` say so, and
     ``override`` gives the AL2 value to set when it differs); ``reserved_enis``
-    is Karpenter's ``RESERVED_ENIS``.
+    is Karpenter's ``RESERVED_ENIS``. ``max_pods_expression`` (al2023 only) is
+    nodeadm's ``maxPodsExpression``: a CEL expression over ``default_enis``,
+    ``ips_per_eni`` and ``max_pods`` (the standard value), evaluated with
+    cel-python (the optional ``cel`` extra) as nodeadm's
+    ``evaluateCustomMaxPodsExpression`` does; the result must be an integer
+    from 1 to 2**31 - 1.
 
     Raises :class:`~subnetfrag.instances.UnknownInstanceType` for a name the table
     lacks, :class:`PrefixDelegationUnsupported` for prefix mode on a type that is
     neither Nitro nor bare metal, and :class:`InvalidMaxPodsArgument` for a
     ``max_eni`` below 1, an unknown ``bootstrap``, a negative ``reserved_enis``,
-    an argument of the wrong type, or (AL2) ``cap=True`` with unknown vCPUs.
-    O(1) (plus the table's one-time load for a name).
+    an argument of the wrong type, or (AL2) ``cap=True`` with unknown vCPUs;
+    :class:`MaxPodsExpressionError` for an expression that does not compile,
+    fails, or gives no valid value (nodeadm would log it and keep the standard
+    value), or when cel-python is not installed.
+    O(1) (plus the table's one-time load for a name; an expression costs its
+    evaluation, about a millisecond).
     """
     if isinstance(limits_or_type, InstanceLimits):
         limits = limits_or_type
@@ -209,11 +221,128 @@ def max_pods(
         raise InvalidMaxPodsArgument(
             f"reserved_enis must be a non-negative integer, not {reserved_enis!r}"
         )
+    if max_pods_expression is not None and bootstrap != "al2023":
+        raise InvalidMaxPodsArgument(
+            f"a max-pods expression is nodeadm's maxPodsExpression: it needs bootstrap "
+            f"al2023, not {bootstrap}"
+        )
     if bootstrap == "al2":
         return _al2(limits, prefix_delegation, custom_networking, max_eni, cap)
-    return _eni_limited(
+    result = _eni_limited(
         limits, bootstrap, prefix_delegation, custom_networking, max_eni, reserved_enis
     )
+    if max_pods_expression is None:
+        return result
+    value = evaluate_max_pods_expression(
+        max_pods_expression,
+        default_enis=limits.enis,
+        ips_per_eni=limits.ipv4_per_eni,
+        max_pods=result.max_pods,
+    )
+    return MaxPods(
+        instance_type=limits.instance_type,
+        max_pods=value,
+        uncapped=value,
+        enis=result.enis,
+        ipv4_per_eni=limits.ipv4_per_eni,
+        vcpus=limits.vcpus,
+        source=limits.source,
+        explanation=(
+            f"nodeadm maxPodsExpression {max_pods_expression!r} with default_enis="
+            f"{limits.enis}, ips_per_eni={limits.ipv4_per_eni}, max_pods={result.max_pods} "
+            f"= {value}"
+        ),
+        bootstrap=bootstrap,
+        notes=(),
+        override=None,
+    )
+
+
+def _expression_failed(
+    expression: str, error: BaseException, standard: int
+) -> MaxPodsExpressionError:
+    reason = str(error.args[0]) if error.args else type(error).__name__
+    reason = " ".join(reason.split(" (in activation")[0].split())[:200]
+    return MaxPodsExpressionError(
+        f"max-pods expression {expression!r} failed: {reason} (nodeadm would log it and "
+        f"keep the standard value {standard})"
+    )
+
+
+#: Longest max-pods expression accepted (nodeadm sets no limit; this keeps a
+#: typo from costing more than a parse).
+MAX_EXPRESSION_LENGTH = 1000
+_INT32_MAX = 2**31 - 1
+
+
+class MaxPodsExpressionError(InvalidMaxPodsArgument):
+    """A nodeadm ``maxPodsExpression`` that does not compile, fails, gives no
+    integer from 1 to 2**31 - 1, or cannot be evaluated (cel-python missing)."""
+
+
+def evaluate_max_pods_expression(
+    expression: str, *, default_enis: int, ips_per_eni: int, max_pods: int
+) -> int:
+    """nodeadm's ``evaluateCustomMaxPodsExpression``
+    (awslabs/amazon-eks-ami ``nodeadm/internal/kubelet/eni_max_pods.go``): the
+    CEL ``expression`` over the integer variables ``default_enis``,
+    ``ips_per_eni`` and ``max_pods``, converted to an integer that must lie in
+    1 .. 2**31 - 1. CEL has no side effects and no loops beyond its bounded
+    macros; cel-python (PyPI ``cel-python``, extra ``cel``) evaluates it.
+
+    Raises :class:`MaxPodsExpressionError` with the reason. About a millisecond
+    after the first call (which imports the CEL parser).
+    """
+    if not isinstance(expression, str) or not expression.strip():
+        raise MaxPodsExpressionError(f"a max-pods expression must be CEL text, not {expression!r}")
+    if len(expression) > MAX_EXPRESSION_LENGTH:
+        raise MaxPodsExpressionError(
+            f"a max-pods expression of {len(expression)} characters is longer than "
+            f"{MAX_EXPRESSION_LENGTH}"
+        )
+    try:
+        import celpy  # the optional 'cel' extra; the core never needs it
+    except ImportError:
+        raise MaxPodsExpressionError(
+            "a max-pods expression needs cel-python: pip install 'subnetfrag[cel]'"
+        ) from None
+    env = celpy.Environment()
+    try:
+        program = env.program(env.compile(expression))
+        raw = program.evaluate(
+            {
+                "default_enis": celpy.celtypes.IntType(default_enis),
+                "ips_per_eni": celpy.celtypes.IntType(ips_per_eni),
+                "max_pods": celpy.celtypes.IntType(max_pods),
+            }
+        )
+    except Exception as error:  # CELParseError, CELEvalError, and what they wrap
+        raise _expression_failed(expression, error, max_pods) from None
+    if isinstance(raw, Exception):  # cel-python returns evaluation errors as values
+        raise _expression_failed(expression, raw, max_pods)
+    # cel-go's ConvertToType(IntType), as nodeadm calls it: doubles truncate,
+    # numeric strings parse, booleans and everything else are errors.
+    value: int | None = None
+    if isinstance(raw, celpy.celtypes.BoolType):
+        value = None
+    elif isinstance(raw, int | float):
+        value = int(raw)
+    elif isinstance(raw, str):
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            value = None
+    if value is None:
+        raise MaxPodsExpressionError(
+            f"max-pods expression {expression!r} gave {raw!r}, not an integer (nodeadm "
+            f"would keep {max_pods})"
+        )
+    if not 0 < value <= _INT32_MAX:
+        raise MaxPodsExpressionError(
+            f"max-pods expression {expression!r} gave {value}: the value must be a positive "
+            f"integer less than {_INT32_MAX + 1} (nodeadm would keep {max_pods})"
+        )
+    return value
 
 
 def _al2(

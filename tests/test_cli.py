@@ -938,3 +938,14 @@ def test_the_incomplete_threshold_at_its_edges(tmp_path: Path, taken: int, compl
     state = load_files(argv[1], argv[3])
     assert state[B].missing_addresses == taken
     assert state[B].input_incomplete is not complete
+
+
+def test_max_pods_expression_option(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "max-pods", "m5.large", "--max-pods-expression", "max_pods * 2")
+    assert status == 0 and out.startswith("m5.large: max pods 58 (")
+    status, _, err = run(capsys, "max-pods", "m5.large", "--max-pods-expression", "1/0")
+    assert status == 3 and "divide by zero" in err and err.count("\n") == 1
+    status, _, err = run(
+        capsys, "max-pods", "m5.large", "--bootstrap", "al2", "--max-pods-expression", "1"
+    )
+    assert status == 2 and "needs --bootstrap al2023" in err

@@ -489,3 +489,33 @@ def test_error_names_are_ec2s() -> None:
         full = Subnet("10.0.0.0/28")
         for _ in range(12):
             full.allocate_ip()
+
+
+@given(
+    st.booleans(),
+    st.sampled_from([None, 1, 3]),
+    st.lists(st.sampled_from(["add", "add", "bulk", "remove", "tick", "wait"]), max_size=150),
+)
+def test_fill_hints_never_skip_an_open_address(pd: bool, wit: int | None, ops: list[str]) -> None:
+    """Without rng a pod takes the first /28 or /32 with room in attach order
+    (the hints only skip what is fully assigned): checked against a plain scan
+    after every step, with cooling addresses, releases and detached ENIs."""
+    node = NodeIpam(
+        CniSettings(prefix_delegation=pd, warm_ip_target=wit), lookup("t3.medium"),
+        CountingAllocator(),
+    )  # fmt: skip
+    t = 0.0
+    for op in ops:
+        if op == "add":
+            node.add_pod(now_s=t)
+        elif op == "bulk":
+            node.add_pods(7, now_s=t)
+        elif op == "remove" and node.used:
+            node.remove_pod(now_s=t)
+        elif op == "tick":
+            t += 5
+            node.reconcile(t)
+        else:
+            t += 40
+        plain = next((c for e in node._enis for c in e.cidrs if node._room(c) > 0), None)
+        assert node._next_open() is plain

@@ -514,3 +514,43 @@ def test_karpenter_eni_limited_pods() -> None:
         max_pods("m5.large", bootstrap="al2024")
     with pytest.raises(InvalidMaxPodsArgument, match="reserved_enis"):
         max_pods("m5.large", bootstrap="karpenter", reserved_enis=-1)
+
+
+def test_max_pods_expression_is_nodeadms() -> None:
+    # nodeadm evaluateCustomMaxPodsExpression: CEL over default_enis,
+    # ips_per_eni, max_pods; the result converted to int, 1 .. 2**31 - 1.
+    from subnetfrag.maxpods import MaxPodsExpressionError
+
+    expr = "default_enis * (ips_per_eni - 1) * 16 + 2 > 110 ? 110 : max_pods"
+    result = max_pods("m5.large", max_pods_expression=expr)
+    assert result.max_pods == 110 and "= 110" in result.explanation
+    # t3.nano: 2 x (2 - 1) x 16 + 2 = 34 <= 110, so the standard 2 x (2 - 1) + 2 = 4.
+    assert max_pods("t3.nano", max_pods_expression=expr).max_pods == 4
+    assert max_pods("m5.large", max_pods_expression="max_pods - 2").max_pods == 27
+    assert max_pods("m5.large", max_pods_expression="2.9").max_pods == 2  # truncated
+    assert max_pods("m5.large", max_pods_expression='"12"').max_pods == 12
+    for bad, why in (
+        ("1/0", "divide by zero"),
+        ("foo", "undeclared reference to 'foo'"),
+        ("true", "not an integer"),
+        ("0", "must be a positive integer"),
+        ("max_pods * 100000000000", "must be a positive integer"),
+        ("max_pods +", "failed"),
+        ("x" * 1001, "longer than 1000"),
+    ):
+        with pytest.raises(MaxPodsExpressionError, match=why) as info:
+            max_pods("m5.large", max_pods_expression=bad)
+        assert isinstance(info.value, InvalidMaxPodsArgument)
+    with pytest.raises(InvalidMaxPodsArgument, match="needs bootstrap al2023"):
+        max_pods("m5.large", bootstrap="al2", max_pods_expression="110")
+
+
+def test_docs_examples_run() -> None:
+    """The examples of docs/max-pods.md, run as doctests."""
+    import doctest
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "docs" / "max-pods.md"
+    result = doctest.testfile(str(path), module_relative=False, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 5
+    assert result.failed == 0

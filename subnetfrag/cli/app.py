@@ -73,6 +73,8 @@ def _check_args(args: argparse.Namespace) -> None:
         for option, value in (("--region", args.region), ("--profile", args.profile)):
             if value is not None and not args.aws:
                 parser.error(f"{option} needs --aws")
+        if args.max_pods_expression is not None and args.bootstrap != "al2023":
+            parser.error("--max-pods-expression is nodeadm's: it needs --bootstrap al2023")
         return
     check_source(parser, args)
     if args.command == "analyze" and args.map and args.format != "text":

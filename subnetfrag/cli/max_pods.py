@@ -56,6 +56,7 @@ def run_max_pods(args: argparse.Namespace, output: Output) -> int:
             cap=not args.no_cap,
             bootstrap=args.bootstrap,
             reserved_enis=args.reserved_enis,
+            max_pods_expression=args.max_pods_expression,
         )
     except UnknownInstanceType as exc:
         hint = f"did you mean {', '.join(exc.suggestions)}? " if exc.suggestions else ""

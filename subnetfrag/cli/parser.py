@@ -443,6 +443,12 @@ def build_parser(version: str) -> ArgumentParser:
         help="karpenter: ENIs kept out of max pods (Karpenter's RESERVED_ENIS)",
     )
     mp.add_argument(
+        "--max-pods-expression",
+        metavar="CEL",
+        help="al2023: nodeadm's maxPodsExpression over default_enis, ips_per_eni and max_pods "
+        "(needs the 'cel' extra)",
+    )
+    mp.add_argument(
         "--format", choices=("text", "json"), default="text", help="text (default) or json"
     )
     mp.add_argument(

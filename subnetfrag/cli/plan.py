@@ -25,7 +25,11 @@ def render_plan(plan: CapacityPlan, style: Style) -> str:
         f"{plan.nodes:,} x {plan.instance_type}, {plan.pods_per_node:,} pods per node, {mode}, "
         f"max pods {plan.max_pods}",
         f"  per node: {n.enis} ENI{'' if n.enis == 1 else 's'}, "
-        + (f"{n.prefixes} prefixes" if plan.prefix_delegation else f"{n.secondary_ips} /32s")
+        + (
+            f"{n.prefixes} prefix{'' if n.prefixes == 1 else 'es'}"
+            if plan.prefix_delegation
+            else f"{n.secondary_ips} /32s"
+        )
         + f", {n.addresses:,} addresses held ({n.pod_addresses:,} pods, "
         f"{n.unused_addresses:,} unused, {n.eni_primary_addresses} ENI primary)",
         f"  cluster: {plan.prefixes:,} prefixes, {plan.addresses:,} addresses held, "
