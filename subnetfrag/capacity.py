@@ -235,6 +235,7 @@ WARNING_CODES: tuple[str, ...] = (
     "eni-slots-exhausted",
     "max-pods-ignores-prefix-delegation",
     "trunk-eni-not-in-max-pods",
+    "warm-ip-target-without-minimum-ip-target",
 )
 
 
@@ -623,13 +624,17 @@ def plan_capacity(
                 "them get none (amazon-vpc-cni-k8s README, issue #2650)",
             )
         )
-    if (
-        security_groups_for_pods
-        and recommended.enis
-        == (limits.enis if max_eni is None else min(max_eni, limits.enis))
-        - (1 if custom_networking else 0)
-        and node.pods_without_address
-    ):
+    if warm_ip_target and not minimum_ip_target:
+        warnings.append(
+            PlanWarning(
+                "warm-ip-target-without-minimum-ip-target",
+                f"WARM_IP_TARGET={warm_ip_target} without MINIMUM_IP_TARGET: every pod start and "
+                "stop may call EC2, which can throttle; the CNI README strongly suggests setting "
+                "MINIMUM_IP_TARGET with WARM_IP_TARGET",
+            )
+        )
+    # Pods max pods admits but the ENI slots, one taken by the trunk, cannot address.
+    if node_ipam.trunk_attached and node.pods_without_address > max(p - pod_room, 0):
         warnings.append(
             PlanWarning(
                 "trunk-eni-not-in-max-pods",

@@ -593,3 +593,16 @@ def test_instance_errors_from_the_table() -> None:
             pods_per_node=1,
             eni_limits=sf.InstanceLimits("old", enis=3, ipv4_per_eni=6, hypervisor="xen"),
         )
+
+
+def test_warm_ip_target_alone_is_a_named_trap() -> None:
+    # amazon-vpc-cni-k8s README, WARM_IP_TARGET: "It is strongly suggested to set
+    # MINIMUM_IP_TARGET when using WARM_IP_TARGET" (EC2 calls, throttling).
+    alone = plan_capacity(nodes=1, pods_per_node=5, instance_type="m5.large", warm_ip_target=2)
+    assert [w.code for w in alone.warnings] == ["warm-ip-target-without-minimum-ip-target"]
+    both = plan_capacity(
+        nodes=1, pods_per_node=5, instance_type="m5.large", warm_ip_target=2, minimum_ip_target=8
+    )
+    assert both.warnings == ()
+    codes = {w.code for p in (alone, both) for w in p.warnings}
+    assert codes <= set(sf.capacity.WARNING_CODES)

@@ -795,71 +795,6 @@ def test_console_script_is_cli_main() -> None:
     assert script.load() is main
 
 
-# ------------------------------------------------------------------- plan
-
-
-def test_plan_text_and_json_are_the_library_plan(capsys: pytest.CaptureFixture[str]) -> None:
-    argv = ["plan", "--instance-type", "m5.large", "--nodes", "50", "--pods-per-node", "30"]
-    status, out, _ = run(capsys, *argv, "--prefix-delegation", "--format", "json")
-    assert status == 0
-    expected = plan_capacity(nodes=50, pods_per_node=30, instance_type="m5.large")
-    assert json.loads(out) == json.loads(json.dumps(expected.to_dict()))
-    status, out, _ = run(capsys, *argv, "--prefix-delegation")
-    assert status == 0
-    lines = out.splitlines()
-    assert lines[0] == "50 x m5.large, 30 pods per node, prefix mode, max pods 110"
-    assert "  nodes and pods subnet: /20 (150 prefixes and 50 /32s)" in lines
-    assert "  secondary CIDR to associate: a /20 block" in lines
-    assert lines.index("steps:") < len(lines) - 1
-
-
-def test_plan_options_reach_the_library(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(
-        capsys, "plan", "--instance-type", "m5.large", "--nodes", "4", "--pods-per-node", "40",
-        "--prefix-delegation", "--minimum-ip-target", "10", "--max-eni", "3", "--max-pods", "90",
-        "--custom-networking", "--security-groups-for-pods", "--headroom", "0.25",
-        "--bootstrap", "al2023", "--format", "json",
-    )  # fmt: skip
-    assert status == 0
-    doc = json.loads(out)
-    assert (doc["minimum_ip_target"], doc["max_eni"], doc["max_pods"]) == (10, 3, 90)
-    assert doc["custom_networking"] and doc["security_groups_for_pods"]
-    assert doc["headroom"] == 0.25 and doc["bootstrap"] == "al2023"
-    # MAX_ENI 2, custom networking and a trunk leave no ENI for pods.
-    status, _, err = run(
-        capsys, "plan", "--instance-type", "m5.large", "--nodes", "4", "--pods-per-node", "40",
-        "--max-eni", "2", "--custom-networking", "--security-groups-for-pods",
-    )  # fmt: skip
-    assert status == 3 and "no ENI slot for pods" in err and err.count("\n") == 1
-
-
-def test_plan_warnings_and_errors(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(
-        capsys, "plan", "--instance-type", "m5.large", "--nodes", "2", "--pods-per-node", "40",
-        "--prefix-delegation", "--minimum-ip-target", "10",
-    )  # fmt: skip
-    assert status == 0
-    assert "  cluster: 2 prefixes, 34 addresses held, 48 pods without an address" in out
-    assert "warning [minimum-ip-target-without-warm-ip-target]: " in out
-    for bad, message in (
-        (["--nodes", "0"], "--nodes: must be 1 or more"),
-        (["--headroom", "-1"], "--headroom: must be 0 or more"),
-        (["--bootstrap", "al3"], "invalid choice"),
-    ):
-        argv = ["plan", "--instance-type", "m5.large", "--nodes", "1", "--pods-per-node", "1"]
-        status, _, err = run(capsys, *argv, *bad)
-        assert status == 2 and message in err
-    status, _, err = run(
-        capsys, "plan", "--instance-type", "m5.lrage", "--nodes", "1", "--pods-per-node", "1"
-    )
-    assert status == 3 and "unknown instance type 'm5.lrage': did you mean" in err
-    status, _, err = run(
-        capsys, "plan", "--instance-type", "m5.large", "--nodes", str(2**130),
-        "--pods-per-node", "1",
-    )  # fmt: skip
-    assert status == 3 and "nodes must be at most 4,294,967,296" in err
-
-
 # ----------------------------------------------------- incomplete input
 
 
@@ -938,6 +873,71 @@ def test_the_incomplete_threshold_at_its_edges(tmp_path: Path, taken: int, compl
     state = load_files(argv[1], argv[3])
     assert state[B].missing_addresses == taken
     assert state[B].input_incomplete is not complete
+
+
+# ------------------------------------------------------------------- plan
+
+
+def test_plan_text_and_json_are_the_library_plan(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["plan", "--instance-type", "m5.large", "--nodes", "50", "--pods-per-node", "30"]
+    status, out, _ = run(capsys, *argv, "--prefix-delegation", "--format", "json")
+    assert status == 0
+    expected = plan_capacity(nodes=50, pods_per_node=30, instance_type="m5.large")
+    assert json.loads(out) == json.loads(json.dumps(expected.to_dict()))
+    status, out, _ = run(capsys, *argv, "--prefix-delegation")
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[0] == "50 x m5.large, 30 pods per node, prefix mode, max pods 110"
+    assert "  nodes and pods subnet: /20 (150 prefixes and 50 /32s)" in lines
+    assert "  secondary CIDR to associate: a /20 block" in lines
+    assert lines.index("steps:") < len(lines) - 1
+
+
+def test_plan_options_reach_the_library(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(
+        capsys, "plan", "--instance-type", "m5.large", "--nodes", "4", "--pods-per-node", "40",
+        "--prefix-delegation", "--minimum-ip-target", "10", "--max-eni", "3", "--max-pods", "90",
+        "--custom-networking", "--security-groups-for-pods", "--headroom", "0.25",
+        "--bootstrap", "al2023", "--format", "json",
+    )  # fmt: skip
+    assert status == 0
+    doc = json.loads(out)
+    assert (doc["minimum_ip_target"], doc["max_eni"], doc["max_pods"]) == (10, 3, 90)
+    assert doc["custom_networking"] and doc["security_groups_for_pods"]
+    assert doc["headroom"] == 0.25 and doc["bootstrap"] == "al2023"
+    # MAX_ENI 2, custom networking and a trunk leave no ENI for pods.
+    status, _, err = run(
+        capsys, "plan", "--instance-type", "m5.large", "--nodes", "4", "--pods-per-node", "40",
+        "--max-eni", "2", "--custom-networking", "--security-groups-for-pods",
+    )  # fmt: skip
+    assert status == 3 and "no ENI slot for pods" in err and err.count("\n") == 1
+
+
+def test_plan_warnings_and_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(
+        capsys, "plan", "--instance-type", "m5.large", "--nodes", "2", "--pods-per-node", "40",
+        "--prefix-delegation", "--minimum-ip-target", "10",
+    )  # fmt: skip
+    assert status == 0
+    assert "  cluster: 2 prefixes, 34 addresses held, 48 pods without an address" in out
+    assert "warning [minimum-ip-target-without-warm-ip-target]: " in out
+    for bad, message in (
+        (["--nodes", "0"], "--nodes: must be 1 or more"),
+        (["--headroom", "-1"], "--headroom: must be 0 or more"),
+        (["--bootstrap", "al3"], "invalid choice"),
+    ):
+        argv = ["plan", "--instance-type", "m5.large", "--nodes", "1", "--pods-per-node", "1"]
+        status, _, err = run(capsys, *argv, *bad)
+        assert status == 2 and message in err
+    status, _, err = run(
+        capsys, "plan", "--instance-type", "m5.lrage", "--nodes", "1", "--pods-per-node", "1"
+    )
+    assert status == 3 and "unknown instance type 'm5.lrage': did you mean" in err
+    status, _, err = run(
+        capsys, "plan", "--instance-type", "m5.large", "--nodes", str(2**130),
+        "--pods-per-node", "1",
+    )  # fmt: skip
+    assert status == 3 and "nodes must be at most 4,294,967,296" in err
 
 
 def test_max_pods_expression_option(capsys: pytest.CaptureFixture[str]) -> None:

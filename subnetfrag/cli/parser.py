@@ -476,6 +476,15 @@ def _add_simulate_command(commands: argparse._SubParsersAction) -> None:  # type
     add_headroom_parser(commands)
 
 
+def _debug_option(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=default,
+        help="on an internal error (exit status 70), print the traceback",
+    )
+
+
 _PLAN_EPILOG = """\
 examples:
   subnetfrag plan --instance-type m5.large --nodes 50 --pods-per-node 30 --prefix-delegation
@@ -552,12 +561,3 @@ def _add_plan(commands: argparse._SubParsersAction) -> None:  # type: ignore[typ
         "--format", choices=("text", "json"), default="text", help="text (default) or json"
     )
     plan.add_argument("--color", choices=COLOR_MODES, default="auto", help=_COLOR_HELP)
-
-
-def _debug_option(parser: argparse.ArgumentParser, default: object) -> None:
-    parser.add_argument(
-        "--debug",
-        action="store_true",
-        default=default,
-        help="on an internal error (exit status 70), print the traceback",
-    )
