@@ -5,6 +5,7 @@ allocations, CIDR reservations), ask whether it can still fit a /28, measure its
 fragmentation, and compare allocation policies.
 """
 
+from . import sim  # the simulator (a layer above the rest: imports only point down)
 from .advice import (
     DefragPlan,
     InvalidAdviceArgument,
@@ -61,6 +62,7 @@ from .metrics import FragmentationReport
 from .owner import OWNER_CLASSES, Owner
 from .policies import Policy, get_policy, policy_names, register_policy
 from .pool import PoolReport, SubnetPool, SubnetPoolError, UnknownStrategy, carve_subnets
+from .sim import headroom, simulate
 from .subnet import Reservation, Subnet
 from .vpc import (
     CidrAssociationError,
@@ -153,6 +155,7 @@ __all__ = [
     "carve_subnets",
     "from_describe_instance_types",
     "get_policy",
+    "headroom",
     "instance_types",
     "leaked_enis",
     "lookup",
@@ -164,6 +167,8 @@ __all__ = [
     "policy_names",
     "register_policy",
     "render_block_map",
+    "sim",
+    "simulate",
     "suggest_reservation",
     "table_header",
 ]

@@ -1,6 +1,7 @@
 """The ``subnetfrag`` command line: ``analyze`` (alias ``analyse``),
-``check``, ``advise``, ``max-pods`` and ``serve`` (docs/cli.md). The console
-script calls :func:`main`; so does ``python -m subnetfrag``.
+``check``, ``advise``, ``max-pods``, ``plan``, ``simulate``, ``headroom`` and
+``serve`` (docs/cli.md). The console script calls :func:`main`; so does
+``python -m subnetfrag``.
 
 Modules: :mod:`.parser` (arguments, usage errors, exit codes), :mod:`.app`
 (``main``), :mod:`.sources` (files, live AWS or the example), one module per

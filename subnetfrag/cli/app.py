@@ -32,6 +32,7 @@ from ..render.terminal import printable
 from .advise import run_advise
 from .analyze import run_analyze
 from .check import run_check
+from .headroom import run_headroom
 from .max_pods import run_max_pods
 from .output import CommandError, Output
 from .parser import (
@@ -45,6 +46,7 @@ from .parser import (
 )
 from .plan import run_plan
 from .serve import run_serve
+from .simulate import run_simulate
 
 __all__ = ["EXIT_BROKEN_PIPE", "main"]
 
@@ -55,6 +57,8 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "check": run_check,
     "advise": run_advise,
     "max-pods": run_max_pods,
+    "simulate": run_simulate,
+    "headroom": run_headroom,
     "plan": run_plan,
     "serve": run_serve,
 }
@@ -63,6 +67,8 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
 def _check_args(args: argparse.Namespace) -> None:
     """The checks argparse cannot express; ``parser.error`` on failure."""
     parser: argparse.ArgumentParser = args.command_parser
+    if args.command == "simulate":
+        return  # run_simulate checks its own options
     if args.command == "plan":
         return
     if args.command == "max-pods":

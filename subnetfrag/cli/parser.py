@@ -283,6 +283,7 @@ examples:
   subnetfrag check --example --min-free-prefixes 8
   subnetfrag advise --example
   subnetfrag max-pods m5.large --prefix-delegation
+  subnetfrag simulate steady-churn --policy pack
   subnetfrag serve --aws --region us-east-1 --cluster prod
 
 Run 'subnetfrag COMMAND --help' for a command's options. Exit status: 0 success,
@@ -527,12 +528,23 @@ def build_parser(version: str) -> ArgumentParser:
         help="refresh once, write --textfile (or print the metrics) and exit; no HTTP server",
     )
     _add_plan(commands)
+    _add_simulate_command(commands)
     # An alias shares its command's parser: each parser once, named by its command.
     names = {id(sub): name for name, sub in reversed(commands.choices.items())}
     for sub in {id(sub): sub for sub in commands.choices.values()}.values():
         sub.set_defaults(command_parser=sub, command=names[id(sub)])
         _debug_option(sub, argparse.SUPPRESS)  # also after the command, without resetting it
     return parser
+
+
+def _add_simulate_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``simulate`` and ``headroom``: their modules define their options
+    (imported here, not at the top, because they import this module)."""
+    from .headroom import add_headroom_parser
+    from .simulate import add_simulate_parser
+
+    add_simulate_parser(commands)
+    add_headroom_parser(commands)
 
 
 def _debug_option(parser: argparse.ArgumentParser, default: object) -> None:

@@ -1,0 +1,48 @@
+"""Simulation of a VPC subnet under an EKS cluster over time, to benchmark
+allocation policies, reservation layouts, VPC CNI settings, schedulers and
+subnet selection (docs/simulation.md).
+
+A layer above the core, the ipamd model and the pool: nothing below imports it.
+
+- :class:`Scenario` (:mod:`.scenario`): what to run, from TOML or a dict;
+  :meth:`Scenario.bundled` names the scenarios shipped with the package.
+- :func:`simulate` (:mod:`.simulate`): one run, one policy, one seed ->
+  :class:`SimResult` (:mod:`.result`), with ``summary`` and ``series``.
+- :mod:`.engine` (the discrete-event clock), :mod:`.cluster` (subnets, nodes
+  running :class:`subnetfrag.ipamd.NodeIpam`, pods, tenants, invariants),
+  :mod:`.workload` (phases, churn, bursts, node replacement, tenants) and
+  :mod:`.scheduler` (spread and binpack).
+- :func:`headroom` (:mod:`.headroom`): how many more nodes fit in subnets as
+  they are now, with the same node model.
+"""
+
+from .headroom import HeadroomFigures, HeadroomResult, InvalidHeadroomArgument, headroom
+from .result import SERIES_KEYS, SUMMARY_KEYS, SimResult
+from .scenario import (
+    RESERVATION_LAYOUTS,
+    SCHEDULERS,
+    SUBNET_SELECTIONS,
+    TENANT_KINDS,
+    Scenario,
+    ScenarioError,
+    parse_value,
+)
+from .simulate import simulate
+
+__all__ = [
+    "RESERVATION_LAYOUTS",
+    "SCHEDULERS",
+    "SERIES_KEYS",
+    "SUBNET_SELECTIONS",
+    "SUMMARY_KEYS",
+    "TENANT_KINDS",
+    "HeadroomFigures",
+    "HeadroomResult",
+    "InvalidHeadroomArgument",
+    "Scenario",
+    "ScenarioError",
+    "SimResult",
+    "headroom",
+    "parse_value",
+    "simulate",
+]
