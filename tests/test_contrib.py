@@ -13,7 +13,12 @@ import pytest
 import yaml
 
 from subnetfrag.exporter import EXPORTER_METRICS
-from subnetfrag.render.prometheus import SUBNET_LABELS, SUBNET_METRICS, MetricSpec
+from subnetfrag.render.prometheus import (
+    HEADROOM_METRICS,
+    SUBNET_LABELS,
+    SUBNET_METRICS,
+    MetricSpec,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = ROOT / "contrib" / "grafana" / "subnetfrag-dashboard.json"
@@ -30,7 +35,7 @@ def labels_of(spec: MetricSpec) -> set[str]:
     return {*SUBNET_LABELS, *spec.labels}
 
 
-SPECS = {s.name: s for s in (*SUBNET_METRICS, *EXPORTER_METRICS)}
+SPECS = {s.name: s for s in (*SUBNET_METRICS, *HEADROOM_METRICS, *EXPORTER_METRICS)}
 ALL_LABELS = set().union(*(labels_of(s) for s in SPECS.values()))
 
 
@@ -78,6 +83,7 @@ def test_the_dashboard_refers_only_to_published_metrics() -> None:
         "subnetfrag_free_prefixes",
         "subnetfrag_subnet_info",
         "subnetfrag_last_refresh_success",
+        "subnetfrag_headroom_nodes",
     } <= used
 
 
@@ -93,6 +99,8 @@ def test_the_alert_rules_refer_only_to_published_metrics() -> None:
                 assert label in ALL_LABELS, f"{rule['alert']}: no metric has label {label}"
     few = by_name["SubnetFewFreePrefixes"]
     assert "subnetfrag_free_prefixes < 8" in few["expr"] and few["for"] == "15m"
+    low = by_name["SubnetHeadroomLow"]
+    assert 'subnetfrag_headroom_nodes{quantile="0.1"} < 5' in low["expr"]
 
 
 @pytest.mark.parametrize(

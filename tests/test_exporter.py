@@ -463,3 +463,50 @@ def test_serve_reads_aws_again_on_every_refresh(moto_subnet: dict[str, str]) -> 
         assert fams["subnetfrag_free_prefixes"].value(subnet_id=sid) == 12
     finally:
         server.stop()
+
+
+# -------------------------------------------------------------- headroom
+
+
+def test_headroom_gauges_are_the_headroom_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    from subnetfrag.aws import load_example
+    from subnetfrag.render.prometheus import HEADROOM_QUANTILES
+    from subnetfrag.sim.headroom import headroom
+
+    argv = [
+        "serve", "--example", "--once", "--headroom-instance-type", "m5.large",
+        "--headroom-instance-type", "c5.xlarge", "--prefix-delegation",
+        "--headroom-pods-per-node", "30", "--headroom-runs", "20",
+    ]  # fmt: skip
+    assert main(argv) == EXIT_OK
+    fams = parse_exposition(capsys.readouterr().out)
+    aws = next(iter(load_example()))
+    for kind in ("m5.large", "c5.xlarge"):
+        result = headroom(
+            [aws.subnet],
+            instance_type=kind,
+            settings={"prefix_delegation": True, "warm_prefix_target": 1, "warm_eni_target": 1},
+            pods_per_node=30,
+            runs=20,
+        )
+        ((_, _, fig),) = result.subnets
+        for quantile, key in HEADROOM_QUANTILES.items():
+            labels = {"subnet_id": aws.subnet_id, "instance_type": kind, "quantile": quantile}
+            assert fams["subnetfrag_headroom_nodes"].value(**labels) == fig.nodes[key]
+            assert fams["subnetfrag_headroom_pods"].value(**labels) == fig.pods[key]
+        ended = fams["subnetfrag_headroom_runs_ended"]
+        runs = [v for k, v in ended.samples.items() if ("instance_type", kind) in k]
+        assert sum(runs) == 20
+    # without the option, no headroom family
+    assert main(["serve", "--example", "--once"]) == EXIT_OK
+    assert "headroom" not in capsys.readouterr().out
+
+
+def test_an_unknown_headroom_instance_type_fails_before_serving(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["serve", "--example", "--listen", "127.0.0.1:0", "--headroom-instance-type", "m5.larg"]
+    assert main(argv) == EXIT_ERROR
+    err = capsys.readouterr().err
+    assert err.startswith("subnetfrag: error: unknown instance type 'm5.larg'")
+    assert err.count("\n") == 1

@@ -21,9 +21,11 @@ from prometheus_client.parser import text_string_to_metric_families as parse_tex
 
 from subnetfrag import Subnet
 from subnetfrag.aws import WARNING_KINDS, AwsState, AwsSubnet, AwsWarning, SubnetInfo, load_example
+from subnetfrag.exporter import EXPORTER_METRICS
 from subnetfrag.metrics import SEVERITIES
 from subnetfrag.owner import OWNER_CLASSES, Owner
 from subnetfrag.render.prometheus import (
+    HEADROOM_METRICS,
     RENAMED,
     SUBNET_LABELS,
     SUBNET_METRICS,
@@ -269,7 +271,9 @@ def test_every_family_is_documented_once_and_the_renamed_ones_are_gone() -> None
     assert set(RENAMED.values()) <= metric_names()
     assert len({s.name for s in SUBNET_METRICS}) == len(SUBNET_METRICS)
     doc = (Path(__file__).parent.parent / "docs" / "cli.md").read_text(encoding="utf-8")
-    for name in [*metric_names(), *RENAMED]:
+    documented = [*metric_names(), *metric_names(HEADROOM_METRICS), *RENAMED]
+    documented += metric_names(EXPORTER_METRICS)
+    for name in documented:
         assert f"`{name}`" in doc, f"{name} is not in docs/cli.md"
 
 

@@ -527,6 +527,33 @@ def build_parser(version: str) -> ArgumentParser:
         action="store_true",
         help="refresh once, write --textfile (or print the metrics) and exit; no HTTP server",
     )
+    room = serve.add_argument_group(
+        "headroom gauges (subnetfrag_headroom_*: how many more nodes fit, as 'subnetfrag "
+        "headroom' computes it, at every refresh)"
+    )
+    room.add_argument(
+        "--headroom-instance-type",
+        metavar="T",
+        action="append",
+        help="add the headroom gauges for nodes of this instance type (repeatable)",
+    )
+    room.add_argument(
+        "--headroom-pods-per-node",
+        metavar="N",
+        type=_non_negative,
+        help="pods on each new node (default: as many as the node admits, max pods - 2)",
+    )
+    room.add_argument(
+        "--headroom-runs",
+        metavar="N",
+        type=_positive,
+        default=100,
+        help="random placements per refresh (default: 100; seed 0, so an unchanged "
+        "subnet gives unchanged gauges)",
+    )
+    from .headroom import add_cni_options
+
+    add_cni_options(room)
     _add_plan(commands)
     _add_simulate_command(commands)
     # An alias shares its command's parser: each parser once, named by its command.

@@ -6,7 +6,8 @@ serves ``/metrics`` and ``/healthz`` on ``--listen``, and with ``--textfile``
 also writes the metrics for node_exporter's textfile collector. SIGTERM and
 Ctrl-C stop it cleanly, exit status 0. ``--once`` refreshes once, writes the
 textfile (or prints the metrics), and exits: 0, or 3 when the input could not
-be read.
+be read. ``--headroom-instance-type T`` adds the headroom gauges
+(:func:`subnetfrag.sim.headroom.headroom`, seed 0) of nodes of type ``T``.
 """
 
 from __future__ import annotations
@@ -20,8 +21,14 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
+from prometheus_client.core import Metric
+
 from ..aws import AwsState
 from ..exporter import Exporter, MetricsServer, run
+from ..instances import lookup
+from ..render.prometheus import headroom_families
+from ..sim.headroom import headroom
+from .headroom import cni_settings
 from .output import CommandError, Output
 from .parser import EXIT_OK
 from .sources import load_state
@@ -71,6 +78,34 @@ def _loader(args: argparse.Namespace) -> Callable[[], AwsState]:
     return load
 
 
+def _headroom(args: argparse.Namespace) -> Callable[[AwsState], list[Metric]] | None:
+    """The headroom gauges of every ``--headroom-instance-type`` (None when
+    there is none). Raises :class:`~subnetfrag.instances.UnknownInstanceType`
+    for an instance type not in the bundled table, at once, before serving."""
+    kinds = list(dict.fromkeys(args.headroom_instance_type or ()))
+    if not kinds:
+        return None
+    limits = [lookup(kind) for kind in kinds]
+    settings = cni_settings(args)
+
+    def extra(state: AwsState) -> list[Metric]:
+        subnets = [s.subnet for s in state]
+        if not subnets:
+            return []
+        return headroom_families(
+            headroom(
+                subnets,
+                instance_type=kind,
+                settings=settings,
+                pods_per_node=args.headroom_pods_per_node,
+                runs=args.headroom_runs,
+            )
+            for kind in limits
+        )
+
+    return extra
+
+
 def _log(output: Output) -> Callable[[str], None]:
     def log(line: str) -> None:
         output.err.write(line + "\n")
@@ -84,7 +119,7 @@ def run_serve(args: argparse.Namespace, output: Output) -> int:
     Raises :class:`CommandError` when it cannot listen or, with ``--once``,
     cannot write the textfile; the loader's errors with ``--once``."""
     log = _log(output)
-    exporter = Exporter(_loader(args), log=log)
+    exporter = Exporter(_loader(args), extra=_headroom(args), log=log)
     if args.once:
         exporter.refresh(raise_errors=True)
         if args.textfile is None:

@@ -36,14 +36,18 @@ from prometheus_client.openmetrics.exposition import generate_latest as generate
 from ..aws import WARNING_KINDS, AwsSubnet
 from ..metrics import SEVERITIES
 from ..owner import OWNER_CLASSES
+from ..sim.headroom import HeadroomResult
 
 __all__ = [
     "EXPOSITION_FORMATS",
+    "HEADROOM_METRICS",
+    "HEADROOM_QUANTILES",
     "PREFIX",
     "RENAMED",
     "SUBNET_LABELS",
     "SUBNET_METRICS",
     "MetricSpec",
+    "headroom_families",
     "metric_names",
     "render_families",
     "render_prometheus",
@@ -171,6 +175,35 @@ SUBNET_METRICS: tuple[MetricSpec, ...] = (
     ),
 )
 
+#: ``quantile`` label of the headroom gauges -> the figure of
+#: :class:`~subnetfrag.sim.headroom.HeadroomFigures` (the minimum is quantile 0).
+HEADROOM_QUANTILES: dict[str, str] = {"0": "min", "0.1": "p10", "0.5": "p50", "0.9": "p90"}
+
+#: The headroom families (``serve --headroom-instance-type``), per subnet and
+#: instance type.
+HEADROOM_METRICS: tuple[MetricSpec, ...] = (
+    _gauge(
+        "headroom_nodes",
+        "More nodes of the instance type that fit in the subnet as it is now, over random "
+        "placements: quantile 0 is the minimum, 0.1 the p10 (one run in ten fits fewer).",
+        "instance_type",
+        "quantile",
+    ),
+    _gauge(
+        "headroom_pods",
+        "Pods with an address on those nodes, same quantiles.",
+        "instance_type",
+        "quantile",
+    ),
+    _gauge(
+        "headroom_runs_ended",
+        "Headroom runs ended by each EC2 error (InsufficientCidrBlocks, "
+        "InsufficientFreeAddressesInSubnet).",
+        "instance_type",
+        "error",
+    ),
+)
+
 #: Names that earlier versions published -> the name now (docs/cli.md has the
 #: migration note; ``weighted_fragmentation_percent`` was 0-100, its successor
 #: is 0-1).
@@ -276,6 +309,27 @@ def subnet_families(subnets: Iterable[AwsSubnet]) -> list[Metric]:
     for aws in subnets:
         builder.subnet(aws)
     return [f for f in builder.families.values() if f.samples]
+
+
+def headroom_families(results: Iterable[HeadroomResult]) -> list[Metric]:
+    """The :data:`HEADROOM_METRICS` of each result's subnets (one result per
+    instance type, from :func:`~subnetfrag.sim.headroom.headroom`); the
+    figures of a set of subnets are left out (they have no subnet to label).
+    O(results x subnets)."""
+    fams = {
+        spec.name: GaugeMetricFamily(spec.name, spec.help, labels=[*SUBNET_LABELS, *spec.labels])
+        for spec in HEADROOM_METRICS
+    }
+    nodes, pods, ended = fams.values()
+    for result in results:
+        kind = result.instance_type
+        for subnet_id, cidr, fig in result.subnets:
+            for quantile, key in HEADROOM_QUANTILES.items():
+                nodes.add_metric([subnet_id, cidr, kind, quantile], fig.nodes[key])
+                pods.add_metric([subnet_id, cidr, kind, quantile], fig.pods[key])
+            for error, runs in sorted(fig.ended_by.items()):
+                ended.add_metric([subnet_id, cidr, kind, error], runs)
+    return [f for f in fams.values() if f.samples]
 
 
 class _Fixed:
