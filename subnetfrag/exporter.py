@@ -249,9 +249,10 @@ class Exporter:
         if snap.last_success is None:
             why = snap.error or "no refresh yet"
             return False, f"not ready: no successful refresh ({why})"
+        subnets = f"{snap.subnets} subnet{'' if snap.subnets == 1 else 's'}"
         if not snap.success:
-            return True, f"stale: {snap.subnets} subnets, last refresh failed ({snap.error})"
-        return True, f"ok: {snap.subnets} subnets"
+            return True, f"stale: {subnets}, last refresh failed ({snap.error})"
+        return True, f"ok: {subnets}"
 
 
 def make_app(exporter: Exporter) -> Callable[..., Iterable[bytes]]:

@@ -123,7 +123,7 @@ def test_metrics_and_healthz_before_and_after_the_first_refresh(
 
     assert exporter.refresh()
     status, _, body = get(url + "/healthz")
-    assert (status, body) == (200, "ok: 1 subnets\n")
+    assert (status, body) == (200, "ok: 1 subnet\n")
     fams = scrape(url)
     assert fams["subnetfrag_last_refresh_success"].value() == 1
     assert fams["subnetfrag_refresh_failures_total"].value() == 0
