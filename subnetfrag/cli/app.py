@@ -29,6 +29,7 @@ from .parser import (
     build_parser,
     check_source,
 )
+from .replay import run_replay
 
 __all__ = ["EXIT_BROKEN_PIPE", "main"]
 
@@ -39,12 +40,17 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "check": run_check,
     "advise": run_advise,
     "max-pods": run_max_pods,
+    "replay": run_replay,
 }
 
 
 def _check_args(args: argparse.Namespace) -> None:
     """The checks argparse cannot express; ``parser.error`` on failure."""
     parser: argparse.ArgumentParser = args.command_parser
+    own_check = getattr(args, "check_args", None)
+    if own_check is not None:  # a command that checks its own options
+        own_check(parser, args)
+        return
     if args.command == "max-pods":
         for option, value in (("--region", args.region), ("--profile", args.profile)):
             if value is not None and not args.aws:

@@ -412,6 +412,15 @@ def build_parser(version: str) -> ArgumentParser:
     )
     _aws_options(mp)
     mp.add_argument("--color", choices=COLOR_MODES, default="auto", help=_COLOR_HELP)
+    _add_simulation_commands(commands)
     for command, sub in commands.choices.items():
         sub.set_defaults(command_parser=sub, command=command)
     return parser
+
+
+def _add_simulation_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``replay`` and ``bench-policies``: their modules define their options
+    (imported here, not at the top, because they import this module)."""
+    from .replay import add_replay_parser
+
+    add_replay_parser(commands)
