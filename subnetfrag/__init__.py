@@ -5,6 +5,7 @@ allocations, CIDR reservations), ask whether it can still fit a /28, measure its
 fragmentation, and compare allocation policies.
 """
 
+from . import sim  # the simulator (a layer above the rest: imports only point down)
 from .advice import (
     DefragPlan,
     InvalidAdviceArgument,
@@ -23,6 +24,7 @@ from .errors import (
     InsufficientCapacity,
     InsufficientCidrBlocks,
     InsufficientFreeAddresses,
+    InvalidArgumentType,
     InvalidCidr,
     InvalidPrefix,
     InvalidReservationKind,
@@ -56,6 +58,7 @@ from .metrics import FragmentationReport
 from .owner import OWNER_CLASSES, Owner
 from .policies import Policy, get_policy, policy_names, register_policy
 from .pool import PoolReport, SubnetPool, SubnetPoolError, UnknownStrategy, carve_subnets
+from .sim import simulate
 from .subnet import Reservation, Subnet
 from .vpc import (
     CidrAssociationError,
@@ -95,6 +98,7 @@ __all__ = [
     "InsufficientCidrBlocks",
     "InsufficientFreeAddresses",
     "InvalidAdviceArgument",
+    "InvalidArgumentType",
     "InvalidCapacityArgument",
     "InvalidCidr",
     "InvalidCidrBlockQuota",
@@ -150,6 +154,8 @@ __all__ = [
     "policy_names",
     "register_policy",
     "render_block_map",
+    "sim",
+    "simulate",
     "suggest_reservation",
     "table_header",
 ]

@@ -15,6 +15,7 @@ __all__ = [
     "InsufficientCapacity",
     "InsufficientCidrBlocks",
     "InsufficientFreeAddresses",
+    "InvalidArgumentType",
     "InvalidCidr",
     "InvalidPrefix",
     "InvalidReservationKind",
@@ -35,6 +36,12 @@ class SubnetFragError(Exception):
 
 class InvalidCidr(SubnetFragError, ValueError):
     """A CIDR or address that is malformed, not IPv4, or of a size AWS refuses."""
+
+
+class InvalidArgumentType(SubnetFragError, TypeError):
+    """An argument of the wrong type: an owner that is not an
+    :class:`~subnetfrag.owner.Owner`, an id that is not a string, an offset
+    that is not an integer, a seed that is none of the accepted types."""
 
 
 class InvalidPrefix(SubnetFragError, ValueError):

@@ -8,6 +8,8 @@ allocation policies with a seeded RNG, the library's errors, and JSON state.
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from random import Random
 from typing import TYPE_CHECKING, Any
@@ -26,6 +28,7 @@ from .errors import (
     AddressInUse,
     InsufficientCidrBlocks,
     InsufficientFreeAddresses,
+    InvalidArgumentType,
     InvalidCidr,
     InvalidPrefix,
     InvalidReservationKind,
@@ -70,6 +73,9 @@ MAX_PREFIXLEN = 28  #: the smallest subnet AWS allows, /28
 PREFIX_LEN = 28  #: an IPv4 prefix on an ENI is a /28
 AWS_RESERVED_COUNT = 5  #: network, VPC router, DNS, future use, broadcast
 _HOLDER = 6
+_TOP = (1 << 32) - 1
+#: the allocation size (addresses) that a release's prefix length names
+_SIZE_OF_PLEN = {32: 1, PREFIX_LEN: BLOCK}
 
 #: CIDR reservation types (EC2's ReservationType) and their tier in the core.
 RESERVATION_KINDS: dict[str, int] = {"prefix": PREFERRED, "explicit": EXCLUDED}
@@ -109,6 +115,7 @@ class Subnet:
         "_first",
         "_m",
         "_owners",
+        "_pending",
         "_plen",
         "_policy",
         "_resv_ids",
@@ -138,6 +145,9 @@ class Subnet:
         self._rng = Random(seed)
         self._owners: dict[int, Owner] = {}  # allocation offset -> owner
         self._resv_ids: dict[int, str] = {}  # reservation start -> EC2 id
+        # The lazy message of the last failed automatic /28, while its exception
+        # lives: built before the next mutation (see _settle).
+        self._pending: weakref.ref[_LazyText] | None = None
         self.subnet_id = subnet_id
         m = ExtentMap(self._size)
         for off in self.aws_reserved_offsets():
@@ -212,6 +222,165 @@ class Subnet:
         return self._m.ncandidates > 0
 
     # ------------------------------------------------------------ allocation
+    # The integer door (``*_offset``, :meth:`allocation_size_at`) is the one code
+    # path: the netaddr API below parses its argument, calls the door and builds
+    # the netaddr object of the result.
+
+    def allocate_ip_offset(
+        self,
+        offset: int | None = None,
+        *,
+        policy: str | Policy | None = None,
+        owner: Owner | None = None,
+    ) -> int:
+        """Allocate one address (a /32) by its offset from :attr:`first`; return
+        the offset. The integer door of :meth:`allocate_ip`: same rules, errors,
+        atomicity, policies and RNG, and no netaddr object is built.
+
+        With ``offset`` (0 to ``size - 1``), that address: it may lie inside a
+        CIDR reservation of either kind. Without, a free address outside every
+        reservation chosen by ``policy`` (default: the subnet's). ``owner``
+        records who holds it.
+
+        Raises :class:`InvalidArgumentType` (``offset`` not an int, ``owner`` not
+        an :class:`Owner`), :class:`OutOfSubnet`, :class:`ReservedAddress`
+        (AWS-reserved), :class:`AddressInUse` (allocated, or inside an allocated
+        prefix), :class:`InsufficientFreeAddresses` (automatic, nothing
+        eligible; its message is built only when read), :class:`UnknownPolicy`.
+        Cost: O(1) for explicit, lowest and random (expected); pack O(n/64)
+        word operations; see docs/performance.md for the measured ratios.
+        """
+        if owner is not None and not isinstance(owner, Owner):
+            raise _bad_owner(owner)
+        m = self._m
+        if offset is None:
+            pol = self._policy if policy is None else get_policy(policy)
+            if not m.navailable:
+                raise InsufficientFreeAddresses(_LazyText(self._no_address_message, m.nfree))
+            off = pol.choose_address(m, self._rng)
+        else:
+            if policy is not None:
+                get_policy(policy)
+            off = self._address_offset(offset)
+            state = m.state(off) & _HOLDER
+            if state:
+                raise self._in_use_error(off, state)
+        if self._pending is not None:
+            self._settle()
+        m.take_address(off)
+        if owner is not None:
+            self._owners[off] = owner
+        return off
+
+    def allocate_prefix_offset(
+        self,
+        offset: int | None = None,
+        *,
+        policy: str | Policy | None = None,
+        owner: Owner | None = None,
+    ) -> int:
+        """Allocate one aligned /28 prefix by the offset of its first address
+        (a multiple of 16); return that offset. The integer door of
+        :meth:`allocate_prefix`: same rules, errors, atomicity, policies and
+        RNG, and no netaddr object is built.
+
+        With ``offset``, that /28: it must hold no AWS-reserved address and all
+        16 addresses must be free (it may lie inside a reservation). Without, a
+        wholly free /28 holding no AWS-reserved address and overlapping no
+        explicit reservation, chosen by ``policy``: blocks inside ``prefix``
+        reservations first, then the rest of the subnet.
+
+        Raises :class:`InvalidArgumentType`, :class:`InvalidPrefix` (``offset``
+        not a multiple of 16), :class:`OutOfSubnet`, :class:`ReservedAddress`,
+        :class:`AddressInUse`, :class:`InsufficientCidrBlocks` (automatic,
+        nothing eligible; its message is built only when read, from the state
+        at the failure), :class:`UnknownPolicy`. Cost: O(1) amortised for
+        explicit, random and pack; lowest is a C scan with early exit.
+        """
+        if owner is not None and not isinstance(owner, Owner):
+            raise _bad_owner(owner)
+        m = self._m
+        if offset is None:
+            pol = self._policy if policy is None else get_policy(policy)
+            tier = PREFERRED if m.candidate_count(PREFERRED) else GENERAL
+            if not m.candidate_count(tier):
+                raise InsufficientCidrBlocks(self._lazy_no_block_message())
+            block = pol.choose_block(m, tier, self._rng)
+        else:
+            if policy is not None:
+                get_policy(policy)
+            block = self._block_offset(offset)
+            if block == 0 or block == m.nblocks - 1:
+                raise ReservedAddress(
+                    f"prefix {self._shown(offset, PREFIX_LEN)} holds an address AWS reserves "
+                    f"in {self._cidr_text()}"
+                )
+            if m.used_in_block(block):
+                raise AddressInUse(
+                    f"prefix {self._shown(offset, PREFIX_LEN)} is not wholly free: "
+                    f"{self._why_used(block)}"
+                )
+        if self._pending is not None:
+            self._settle()
+        m.take_block(block)
+        off = block << BLOCK_BITS
+        if owner is not None:
+            self._owners[off] = owner
+        return off
+
+    def release_offset(self, offset: int) -> None:
+        """Release the allocation that starts at ``offset``: the /32 there, or
+        the whole /28 allocated at that (aligned) offset. The integer door of
+        :meth:`release`.
+
+        Raises :class:`InvalidArgumentType` (not an int) and
+        :class:`NotAllocated` when no allocation starts there (including an
+        offset outside the subnet). O(1) amortised.
+        """
+        if type(offset) is not int:
+            _check_int(offset, "offset")
+        m = self._m
+        if not 0 <= offset < self._size:
+            raise NotAllocated(
+                f"offset {offset} is not in {self._cidr_text()} (0 to {self._size - 1})"
+            )
+        state = m.state(offset) & _HOLDER
+        if state == USED:
+            block = -1
+        elif state == BLOCK_USED and not offset & (BLOCK - 1):
+            block = offset >> BLOCK_BITS
+        else:
+            raise NotAllocated(
+                f"{self._shown(offset, 32)} is not the start of an allocation "
+                f"in {self._cidr_text()}"
+            )
+        if self._pending is not None:
+            self._settle()
+        if block < 0:
+            m.give_address(offset)
+        else:
+            m.give_block(block)
+        if self._owners:
+            self._owners.pop(offset, None)
+
+    def allocation_size_at(self, offset: int) -> int:
+        """How many addresses the allocation starting at ``offset`` holds: 1 (a
+        /32), 16 (a /28 starting here), or 0 (no allocation starts here: free,
+        AWS-reserved, or inside a /28 past its first address).
+
+        Raises :class:`InvalidArgumentType` (not an int) and :class:`OutOfSubnet`
+        (not 0 to ``size - 1``). O(1).
+        """
+        if type(offset) is not int:
+            _check_int(offset, "offset")
+        if not 0 <= offset < self._size:
+            raise self._out_of_subnet("offset", offset, 32)
+        state = self._m.state(offset) & _HOLDER
+        if state == USED:
+            return 1
+        if state == BLOCK_USED and not offset & (BLOCK - 1):
+            return BLOCK
+        return 0
 
     def allocate_ip(
         self,
@@ -225,31 +394,18 @@ class Subnet:
         With ``address``, that address: it may lie inside a CIDR reservation of
         either kind. Without, a free address outside every reservation chosen by
         ``policy`` (default: the subnet's). ``owner`` records who holds it.
+        A thin wrapper over :meth:`allocate_ip_offset`.
 
         Raises :class:`InvalidCidr` (malformed), :class:`OutOfSubnet`,
         :class:`ReservedAddress` (AWS-reserved), :class:`AddressInUse` (allocated,
         or inside an allocated prefix), :class:`InsufficientFreeAddresses`
-        (automatic, nothing eligible), :class:`UnknownPolicy`.
-        Cost: O(1) for explicit, lowest and random (expected); pack O(n/64)
-        word operations; about 1-2 µs plus 0.5 µs to build the IPAddress.
+        (automatic, nothing eligible), :class:`UnknownPolicy`,
+        :class:`InvalidArgumentType` (``owner`` not an :class:`Owner`).
+        Cost: that of :meth:`allocate_ip_offset` plus parsing ``address``
+        (about 0.3 µs) and building the IPAddress (about 0.5 µs).
         """
-        m = self._m
-        if address is None:
-            pol = self._policy if policy is None else get_policy(policy)
-            if not m.navailable:
-                raise InsufficientFreeAddresses(self._no_address_message())
-            off = pol.choose_address(m, self._rng)
-        else:
-            if policy is not None:
-                get_policy(policy)
-            off = self._offset_of(parse_ip(address), address)
-            state = m.state(off) & _HOLDER
-            if state:
-                raise self._in_use_error(off, state, address)
-        m.take_address(off)
-        if owner is not None:
-            self._owners[off] = owner
-        return to_ipaddress(self._first + off)
+        off = None if address is None else parse_ip(address) - self._first
+        return to_ipaddress(self._first + self.allocate_ip_offset(off, policy=policy, owner=owner))
 
     def allocate_prefix(
         self,
@@ -264,40 +420,24 @@ class Subnet:
         16 addresses must be free (it may lie inside a reservation). Without, a
         wholly free /28 holding no AWS-reserved address and overlapping no
         explicit reservation, chosen by ``policy``: blocks inside ``prefix``
-        reservations first, then the rest of the subnet.
+        reservations first, then the rest of the subnet. A thin wrapper over
+        :meth:`allocate_prefix_offset`.
 
         Raises :class:`InvalidCidr`, :class:`InvalidPrefix` (not an aligned /28),
         :class:`OutOfSubnet`, :class:`ReservedAddress`, :class:`AddressInUse`,
         :class:`InsufficientCidrBlocks` (automatic, nothing eligible),
-        :class:`UnknownPolicy`. Cost: O(1) amortised for explicit, random and
-        pack; lowest is a C scan with early exit; about 2-3 µs.
+        :class:`UnknownPolicy`, :class:`InvalidArgumentType`. Cost: that of
+        :meth:`allocate_prefix_offset` plus parsing and building the IPNetwork.
         """
-        m = self._m
-        if prefix is None:
-            pol = self._policy if policy is None else get_policy(policy)
-            tier = PREFERRED if m.candidate_count(PREFERRED) else GENERAL
-            if not m.candidate_count(tier):
-                raise InsufficientCidrBlocks(self._no_block_message())
-            block = pol.choose_block(m, tier, self._rng)
-        else:
-            if policy is not None:
-                get_policy(policy)
-            block = self._block_of(prefix)
-            if block == 0 or block == m.nblocks - 1:
-                raise ReservedAddress(
-                    f"prefix {prefix!s} holds an address AWS reserves in {self.cidr}"
-                )
-            if m.used_in_block(block):
-                raise AddressInUse(f"prefix {prefix!s} is not wholly free: {self._why_used(block)}")
-        m.take_block(block)
-        off = block << BLOCK_BITS
-        if owner is not None:
-            self._owners[off] = owner
-        return to_ipnetwork(self._first + off, 28)
+        off = None if prefix is None else self._prefix_offset(prefix)
+        return to_ipnetwork(
+            self._first + self.allocate_prefix_offset(off, policy=policy, owner=owner), PREFIX_LEN
+        )
 
     def release(self, allocation: str | netaddr.IPAddress | netaddr.IPNetwork) -> None:
         """Release one allocation: a /32 (an address, or CIDR text ending /32)
-        or a whole allocated /28.
+        or a whole allocated /28. A thin wrapper over :meth:`release_offset`
+        that also checks the length given matches the allocation's.
 
         Raises :class:`NotAllocated` when ``allocation`` names no allocation
         exactly (including anything unparsable or outside the subnet).
@@ -308,17 +448,13 @@ class Subnet:
         except InvalidCidr as exc:
             raise NotAllocated(str(exc)) from None
         off = value - self._first
-        m = self._m
-        if value != network or not 0 <= off < self._size:
+        if (
+            value != network
+            or not 0 <= off < self._size
+            or self.allocation_size_at(off) != _SIZE_OF_PLEN.get(plen)
+        ):
             raise NotAllocated(f"{allocation!s} is not an allocation in {self.cidr}")
-        if plen == 32 and m.state(off) & _HOLDER == USED:
-            m.give_address(off)
-        elif plen == PREFIX_LEN and m.state(off) & _HOLDER == BLOCK_USED:
-            m.give_block(off >> BLOCK_BITS)
-        else:
-            raise NotAllocated(f"{allocation!s} is not an allocation in {self.cidr}")
-        if self._owners:
-            self._owners.pop(off, None)
+        self.release_offset(off)
 
     # ---------------------------------------------------------- reservations
 
@@ -350,6 +486,8 @@ class Subnet:
             raise ReservationConflict(
                 f"reservation {cidr!s} overlaps the {_KIND_NAMES[hit_kind]} reservation {other}"
             )
+        if self._pending is not None:
+            self._settle()
         self._m.reserve(lo, hi, RESERVATION_KINDS[kind])
         res = Reservation(self._network(lo, hi), kind, reservation_id)
         if reservation_id is not None:
@@ -368,6 +506,8 @@ class Subnet:
         hit = self._m.reservation_overlapping(lo, hi)
         if hit is None or hit[:2] != (lo, hi):
             raise UnknownReservation(f"no reservation {cidr!s} in {self.cidr}")
+        if self._pending is not None:
+            self._settle()
         _, kind = self._m.unreserve(lo)
         rid = self._resv_ids.pop(lo, None)
         return Reservation(self._network(lo, hi), _KIND_NAMES[kind], rid)
@@ -560,14 +700,63 @@ class Subnet:
 
     # --------------------------------------------------------------- helpers
 
-    def _offset_of(self, value: int, shown: object) -> int:
-        """Offset of an allocatable address; raises OutOfSubnet/ReservedAddress."""
-        off = value - self._first
+    def _cidr_text(self) -> str:
+        return f"{format_ip(self._first)}/{self._plen}"
+
+    def _shown(self, offset: int, plen: int) -> str:
+        """The address (or CIDR) at ``offset`` as text, for messages."""
+        value = self._first + offset
+        if not 0 <= value <= _TOP:
+            return f"offset {offset}"
+        return format_ip(value) if plen == 32 else f"{format_ip(value)}/{plen}"
+
+    def _out_of_subnet(self, what: str, offset: int, plen: int) -> OutOfSubnet:
+        return OutOfSubnet(
+            f"{what} {self._shown(offset, plen)} is not in {self._cidr_text()}"
+            + (f" (offsets 0 to {self._size - 1})" if what == "offset" else "")
+        )
+
+    def _address_offset(self, offset: object) -> int:
+        """``offset`` checked as an allocatable address's offset; raises
+        InvalidArgumentType/OutOfSubnet/ReservedAddress."""
+        if type(offset) is not int:
+            _check_int(offset, "offset")
+        off: int = offset  # type: ignore[assignment]
         if not 0 <= off < self._size:
-            raise OutOfSubnet(f"address {shown!s} is not in {self.cidr}")
+            raise self._out_of_subnet("address", off, 32)
         if off < 4 or off == self._size - 1:
-            raise ReservedAddress(f"address {shown!s} is reserved by AWS in {self.cidr}")
+            raise ReservedAddress(
+                f"address {self._shown(off, 32)} is reserved by AWS in {self._cidr_text()}"
+            )
         return off
+
+    def _block_offset(self, offset: object) -> int:
+        """Block index of the /28 at ``offset``; raises
+        InvalidArgumentType/InvalidPrefix/OutOfSubnet."""
+        if type(offset) is not int:
+            _check_int(offset, "offset")
+        off: int = offset  # type: ignore[assignment]
+        if off & (BLOCK - 1):
+            raise InvalidPrefix(
+                f"offset {off} ({self._shown(off, 32)}) is not a multiple of 16: "
+                "a /28 starts on one"
+            )
+        if not 0 <= off < self._size:
+            raise self._out_of_subnet("prefix", off, PREFIX_LEN)
+        return off >> BLOCK_BITS
+
+    def _prefix_offset(self, prefix: object) -> int:
+        """Offset of an aligned /28 given as text or netaddr (maybe outside the
+        subnet: the door says so); raises InvalidCidr/InvalidPrefix."""
+        value, plen, network = parse_network(prefix, "prefix")
+        if plen != PREFIX_LEN:
+            raise InvalidPrefix(f"prefix {prefix!s} is a /{plen}: an IPv4 prefix is a /28")
+        if value != network:
+            raise InvalidPrefix(
+                f"prefix {prefix!s} is not aligned: a /28 starts on a multiple of 16 "
+                f"(did you mean {format_ip(network)}/28?)"
+            )
+        return value - self._first
 
     def _range_of(self, cidr: object, what: str) -> tuple[int, int]:
         """``[lo, hi)`` offsets of a CIDR inside the subnet (canonicalised)."""
@@ -581,26 +770,12 @@ class Subnet:
     def _network(self, lo: int, hi: int) -> netaddr.IPNetwork:
         return to_ipnetwork(self._first + lo, 33 - (hi - lo).bit_length())
 
-    def _block_of(self, prefix: object) -> int:
-        """Block index of an explicit /28; raises InvalidPrefix/OutOfSubnet."""
-        value, plen, network = parse_network(prefix, "prefix")
-        if plen != PREFIX_LEN:
-            raise InvalidPrefix(f"prefix {prefix!s} is a /{plen}: an IPv4 prefix is a /28")
-        if value != network:
-            raise InvalidPrefix(
-                f"prefix {prefix!s} is not aligned: a /28 starts on a multiple of 16 "
-                f"(did you mean {format_ip(network)}/28?)"
-            )
-        off = value - self._first
-        if not 0 <= off < self._size:
-            raise OutOfSubnet(f"prefix {prefix!s} is not in {self.cidr}")
-        return off >> BLOCK_BITS
-
-    def _in_use_error(self, off: int, state: int, shown: object) -> SubnetFragError:
+    def _in_use_error(self, off: int, state: int) -> SubnetFragError:
+        shown = self._shown(off, 32)
         if state == BLOCK_USED:
-            block = to_ipnetwork(self._first + (off & ~(BLOCK - 1)), PREFIX_LEN)
-            return AddressInUse(f"address {shown!s} is inside the allocated prefix {block}")
-        return AddressInUse(f"address {shown!s} is already allocated")
+            block = self._shown(off & ~(BLOCK - 1), PREFIX_LEN)
+            return AddressInUse(f"address {shown} is inside the allocated prefix {block}")
+        return AddressInUse(f"address {shown} is already allocated")
 
     def _why_used(self, block: int) -> str:
         lo = block << BLOCK_BITS
@@ -612,14 +787,31 @@ class Subnet:
         shown = ", ".join(used[:4]) + (", ..." if len(used) > 4 else "")
         return f"{len(used)} address{'es' if len(used) > 1 else ''} in use ({shown})"
 
-    def _no_address_message(self) -> str:
-        m = self._m
-        if m.nfree:
+    def _no_address_message(self, nfree: int) -> str:
+        if nfree:
             return (
-                f"no free address outside CIDR reservations in {self.cidr}: "
-                f"{m.nfree:,} free addresses, all inside reservations"
+                f"no free address outside CIDR reservations in {self._cidr_text()}: "
+                f"{nfree:,} free addresses, all inside reservations"
             )
-        return f"no free address in {self.cidr}: every address is allocated or AWS-reserved"
+        return f"no free address in {self._cidr_text()}: every address is allocated or AWS-reserved"
+
+    def _lazy_no_block_message(self) -> _LazyText:
+        """The message of a failed automatic /28, built when it is read: the
+        failure costs O(1), because simulations use it as control flow. The
+        next mutation of the subnet builds it first if the exception is still
+        alive (see :meth:`_settle`), so it always describes the failure."""
+        text = _LazyText(self._no_block_message)
+        self._pending = weakref.ref(text)
+        return text
+
+    def _settle(self) -> None:
+        """Build the pending lazy message, if its exception is still alive,
+        before the state it describes changes. O(size) then, O(1) otherwise."""
+        pending = self._pending
+        self._pending = None
+        text = pending() if pending is not None else None
+        if text is not None:
+            str(text)
 
     def _no_block_message(self) -> str:
         m = self._m
@@ -628,6 +820,47 @@ class Subnet:
         )
         extra = f", {excluded:,} free /28s inside explicit reservations" if excluded else ""
         return (
-            f"no free aligned /28 in {self.cidr}: {m.nfree:,} free addresses, "
+            f"no free aligned /28 in {self._cidr_text()}: {m.nfree:,} free addresses, "
             f"largest free run {m.largest_free_run():,}{extra}"
         )
+
+
+class _LazyText:
+    """An exception message built on first use (``str()``), then kept.
+
+    Used as the single argument of an exception: ``str(exc)`` reads it through
+    :meth:`__str__`. Pickles (and ``repr``s) as the built text.
+    """
+
+    __slots__ = ("__weakref__", "_args", "_make", "_text")
+
+    def __init__(self, make: Callable[..., str], *args: Any) -> None:
+        self._make: Callable[..., str] | None = make
+        self._args = args
+        self._text: str | None = None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            assert self._make is not None
+            self._text = self._make(*self._args)
+            self._make = None
+            self._args = ()
+        return self._text
+
+    def __repr__(self) -> str:
+        return repr(str(self))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (str, (str(self),))
+
+
+def _check_int(value: object, what: str) -> None:
+    """Raise InvalidArgumentType unless ``value`` is an int (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidArgumentType(f"{what} must be an int, not {type(value).__name__}")
+
+
+def _bad_owner(owner: object) -> InvalidArgumentType:
+    return InvalidArgumentType(
+        f"owner must be a subnetfrag Owner or None, not {type(owner).__name__} ({owner!r:.40})"
+    )

@@ -563,6 +563,102 @@ class SubnetMachine(RuleBasedStateMachine):
                 m.take_block(off // BLOCK, None)
             assert self.subnet.owner_of(netaddr.IPAddress(value, 4)) is None
 
+    # ------------------------------------------------------ the integer door
+
+    def door_offsets(self, data: st.DataObject) -> int:
+        """An offset for the door: inside, AWS-reserved, allocated, eligible,
+        or outside the subnet (negative, past the end, far away)."""
+        m = self.model
+        used = [o for o, s in enumerate(m.state) if s in (M_IP, M_PFX)]
+        choices = [
+            st.integers(0, m.size - 1),
+            st.sampled_from([0, 1, 2, 3, m.size - 1]),
+            st.sampled_from([-1, -BLOCK, m.size, m.size + BLOCK, 2**40, -(2**40)]),
+        ]
+        if used:
+            choices.append(st.sampled_from(used))
+        if m.eligible:
+            choices.append(st.sampled_from(m.eligible))
+        if m.candidates:
+            choices.append(st.sampled_from(m.candidates).map(lambda b: b * BLOCK))
+        return data.draw(st.one_of(choices))
+
+    @rule(data=st.data(), policy=POLICY_ARG, owner=OWNERS)
+    def door_allocate_ip(
+        self, data: st.DataObject, policy: str | None, owner: Owner | None
+    ) -> None:
+        m = self.model
+        if data.draw(st.booleans()):  # automatic
+            if not m.eligible:
+                self.expect_error(
+                    sf.InsufficientFreeAddresses, self.subnet.allocate_ip_offset, policy=policy
+                )
+                return
+            eligible = m.eligible
+            off = self.subnet.allocate_ip_offset(policy=policy, owner=owner)
+            assert type(off) is int
+            self.check_address_choice(off, eligible, self.effective(policy))
+            m.take_ip(off, owner)
+            return
+        off = self.door_offsets(data)
+        fn = self.subnet.allocate_ip_offset
+        if not 0 <= off < m.size:
+            self.expect_error(sf.OutOfSubnet, fn, off, policy=policy)
+        elif m.state[off] == M_AWS:
+            self.expect_error(sf.ReservedAddress, fn, off, policy=policy)
+        elif m.state[off] != M_FREE:
+            self.expect_error(sf.AddressInUse, fn, off, policy=policy)
+        else:
+            assert fn(off, policy=policy, owner=owner) == off
+            m.take_ip(off, owner)
+            event("door allocate_ip explicit: ok")
+
+    @rule(data=st.data(), policy=POLICY_ARG, owner=OWNERS)
+    def door_allocate_prefix(
+        self, data: st.DataObject, policy: str | None, owner: Owner | None
+    ) -> None:
+        m = self.model
+        fn = self.subnet.allocate_prefix_offset
+        if data.draw(st.booleans()):  # automatic
+            if not m.candidates:
+                exc = self.expect_error(sf.InsufficientCidrBlocks, fn, policy=policy)
+                longest = max((hi - lo for lo, hi in m.free_runs()), default=0)
+                assert f"{m.nfree:,} free addresses, largest free run {longest:,}" in str(exc)
+                return
+            off = fn(policy=policy, owner=owner)
+            assert type(off) is int and off % BLOCK == 0
+            self.check_block_choice(off // BLOCK, self.effective(policy))
+            m.take_block(off // BLOCK, owner)
+            return
+        off = self.door_offsets(data)
+        if off % BLOCK:
+            self.expect_error(sf.InvalidPrefix, fn, off, policy=policy)
+        elif not 0 <= off < m.size:
+            self.expect_error(sf.OutOfSubnet, fn, off, policy=policy)
+        elif M_AWS in m.state[off : off + BLOCK]:
+            self.expect_error(sf.ReservedAddress, fn, off, policy=policy)
+        elif m.state[off : off + BLOCK] != ZERO_BLOCK:
+            self.expect_error(sf.AddressInUse, fn, off, policy=policy)
+        else:
+            assert fn(off, policy=policy, owner=owner) == off
+            m.take_block(off // BLOCK, owner)
+            event("door allocate_prefix explicit: ok")
+
+    @rule(data=st.data())
+    def door_release(self, data: st.DataObject) -> None:
+        m = self.model
+        allocs = [off for off, _ in m.allocations()]
+        off = data.draw(st.sampled_from(allocs)) if allocs and data.draw(st.booleans()) else None
+        if off is None:
+            off = self.door_offsets(data)
+        start = m.allocation_start(off) if 0 <= off < m.size else None
+        if start != off:
+            self.expect_error(sf.NotAllocated, self.subnet.release_offset, off)
+            return
+        self.subnet.release_offset(off)
+        m.release(off)
+        event("door release: ok")
+
     # -------------------------------------------------------- reservations
 
     @rule(
@@ -803,6 +899,11 @@ class SubnetMachine(RuleBasedStateMachine):
                 assert s.owner_of(addr) == m.owners.get(start), off
         for value in m.outside_values():
             assert netaddr.IPAddress(value, 4) not in s
+        # The door's view of the same sample.
+        for off in sorted(sample):
+            start = m.allocation_start(off)
+            expected = 0 if start != off else (1 if m.state[off] == M_IP else BLOCK)
+            assert s.allocation_size_at(off) == expected, off
 
 
 TestSubnetModel = SubnetMachine.TestCase

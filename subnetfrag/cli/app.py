@@ -30,6 +30,7 @@ from .parser import (
     check_source,
 )
 from .replay import run_replay
+from .simulate import run_simulate
 
 __all__ = ["EXIT_BROKEN_PIPE", "main"]
 
@@ -40,6 +41,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "check": run_check,
     "advise": run_advise,
     "max-pods": run_max_pods,
+    "simulate": run_simulate,
     "replay": run_replay,
 }
 
@@ -47,6 +49,8 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
 def _check_args(args: argparse.Namespace) -> None:
     """The checks argparse cannot express; ``parser.error`` on failure."""
     parser: argparse.ArgumentParser = args.command_parser
+    if args.command == "simulate":
+        return  # run_simulate checks its own options
     own_check = getattr(args, "check_args", None)
     if own_check is not None:  # a command that checks its own options
         own_check(parser, args)

@@ -254,6 +254,7 @@ examples:
   subnetfrag check --example --min-free-prefixes 8
   subnetfrag advise --example
   subnetfrag max-pods m5.large --prefix-delegation
+  subnetfrag simulate steady-churn --policy pack
 
 Run 'subnetfrag COMMAND --help' for a command's options. Exit status: 0 success,
 1 'check' found an unhealthy subnet, 2 usage error, 3 input, AWS or library error.
@@ -261,7 +262,7 @@ Run 'subnetfrag COMMAND --help' for a command's options. Exit status: 0 success,
 
 
 def build_parser(version: str) -> ArgumentParser:
-    """The ``subnetfrag`` parser with its four commands. O(1)."""
+    """The ``subnetfrag`` parser with its commands. O(1)."""
     parser = ArgumentParser(
         prog="subnetfrag",
         description=_wrap(
@@ -412,13 +413,22 @@ def build_parser(version: str) -> ArgumentParser:
     )
     _aws_options(mp)
     mp.add_argument("--color", choices=COLOR_MODES, default="auto", help=_COLOR_HELP)
-    _add_simulation_commands(commands)
+    _add_simulate_command(commands)
+    _add_sweep_commands(commands)
     for command, sub in commands.choices.items():
         sub.set_defaults(command_parser=sub, command=command)
     return parser
 
 
-def _add_simulation_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_simulate_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``simulate``: its module defines its options (imported here, not at the
+    top, because it imports this module)."""
+    from .simulate import add_simulate_parser
+
+    add_simulate_parser(commands)
+
+
+def _add_sweep_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """``replay`` and ``bench-policies``: their modules define their options
     (imported here, not at the top, because they import this module)."""
     from .replay import add_replay_parser

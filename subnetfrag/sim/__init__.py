@@ -1,20 +1,50 @@
-"""Simulation and replay of a subnet over time (a layer above the core, never
-imported by it). See docs/simulation.md."""
+"""Simulation of a VPC subnet under an EKS cluster over time, to benchmark
+allocation policies, reservation layouts, VPC CNI settings, schedulers and
+subnet selection (docs/simulation.md).
 
-from .replay import (
-    AS_RECORDED,
-    ReplayError,
-    ReplayResult,
-    SubnetReplay,
-    replay,
-    replay_files,
+A layer above the core, the ipamd model and the pool: nothing below imports it.
+
+- :class:`Scenario` (:mod:`.scenario`): what to run, from TOML or a dict;
+  :meth:`Scenario.bundled` names the scenarios shipped with the package.
+- :func:`simulate` (:mod:`.simulate`): one run, one policy, one seed ->
+  :class:`SimResult` (:mod:`.result`), with ``summary`` and ``series``.
+- :mod:`.engine` (the discrete-event clock), :mod:`.cluster` (subnets, nodes
+  running :class:`subnetfrag.ipamd.NodeIpam`, pods, tenants, invariants),
+  :mod:`.workload` (phases, churn, bursts, node replacement, tenants) and
+  :mod:`.scheduler` (spread and binpack).
+- :func:`replay` (:mod:`.replay`): a CloudTrail trace of a subnet's ENI and
+  address calls replayed as recorded, or under another policy or reservation.
+"""
+
+from .replay import AS_RECORDED, ReplayError, ReplayResult, SubnetReplay, replay, replay_files
+from .result import SERIES_KEYS, SUMMARY_KEYS, SimResult
+from .scenario import (
+    RESERVATION_LAYOUTS,
+    SCHEDULERS,
+    SUBNET_SELECTIONS,
+    TENANT_KINDS,
+    Scenario,
+    ScenarioError,
+    parse_value,
 )
+from .simulate import simulate
 
 __all__ = [
     "AS_RECORDED",
+    "RESERVATION_LAYOUTS",
+    "SCHEDULERS",
+    "SERIES_KEYS",
+    "SUBNET_SELECTIONS",
+    "SUMMARY_KEYS",
+    "TENANT_KINDS",
     "ReplayError",
     "ReplayResult",
+    "Scenario",
+    "ScenarioError",
+    "SimResult",
     "SubnetReplay",
+    "parse_value",
     "replay",
     "replay_files",
+    "simulate",
 ]

@@ -4,8 +4,8 @@ scipy.
 The 95 % interval of a mean of ``n`` runs is ``mean ± t(0.975, n-1) · s/√n``
 (``s`` the sample standard deviation). The Student t quantile is computed, not
 tabled: its distribution function is the regularized incomplete beta function
-(Abramowitz and Stegun 26.7.1: ``P(T <= t) = 1 - I_x(ν/2, 1/2) / 2`` with
-``x = ν / (ν + t²)``, for ``t >= 0``), evaluated with its continued fraction
+(Abramowitz and Stegun 26.7.1: ``P(T <= t) = 1 - I_x(df/2, 1/2) / 2`` with
+``x = df / (df + t²)``, for ``t >= 0``), evaluated with its continued fraction
 (A&S 26.5.8, Lentz's method), and inverted by bisection to 1e-12. The tests
 compare it with the published table (12.706 for 1 degree of freedom, 2.045 for
 29, 1.960 in the limit).
