@@ -18,6 +18,7 @@ from .. import __version__
 from ..errors import SubnetFragError
 from .advise import run_advise
 from .analyze import run_analyze
+from .bench_policies import run_bench_policies
 from .check import run_check
 from .max_pods import run_max_pods
 from .output import CommandError, Output
@@ -43,6 +44,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "max-pods": run_max_pods,
     "simulate": run_simulate,
     "replay": run_replay,
+    "bench-policies": run_bench_policies,
 }
 
 

@@ -431,6 +431,8 @@ def _add_simulate_command(commands: argparse._SubParsersAction) -> None:  # type
 def _add_sweep_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """``replay`` and ``bench-policies``: their modules define their options
     (imported here, not at the top, because they import this module)."""
+    from .bench_policies import add_bench_parser
     from .replay import add_replay_parser
 
     add_replay_parser(commands)
+    add_bench_parser(commands)
