@@ -141,6 +141,7 @@ def render_simulation(result: SimResult, scenario: Scenario) -> str:
                     "addresses held / used",
                     f"{_fmt(s['addresses_held'])} / {_fmt(s['addresses_used'])}",
                 ),
+                ("prefixes / ENIs held", f"{_fmt(s['prefixes_held'])} / {_fmt(s['enis'])}"),
                 ("free /28 prefixes", _fmt(s["free_prefixes"])),
                 ("AWS fragmentation score", _fmt(s["aws_fragmentation_score"])),
                 ("first InsufficientCidrBlocks", "never" if icb is None else f"at {_fmt(icb)} s"),

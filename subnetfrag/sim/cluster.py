@@ -216,6 +216,8 @@ class Cluster:
             strategy=strategy,
         )
         self.any_pool = SubnetPool(self.subnets, strategy=strategy)
+        # ipamd walks Go maps (random order); "in-order" packs pods as the plan does
+        self._ipam_rng = rng if spec.pod_address_choice == "random" else None
         self.nodes: dict[int, SimNode] = {}
         self._next_node = 0
         probe = _probe(self.settings, self.limits)
@@ -242,7 +244,7 @@ class Cluster:
         nid = self._next_node
         alloc = PoolAllocator(f"node-{nid}", self.subnets, self.node_pool, self.pod_pool)
         try:
-            ipam = NodeIpam(self.settings, self.limits, alloc, now_s=now, rng=self.rng)
+            ipam = NodeIpam(self.settings, self.limits, alloc, now_s=now, rng=self._ipam_rng)
         except InsufficientFreeAddresses:
             self.node_launch_failures += 1
             self.record_failure(INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET, now)
@@ -476,11 +478,10 @@ class Cluster:
                 allocated,
                 expected[i],
             )
-            check = getattr(subnet, "_check", None)
-            if check is not None:
-                check()
-            else:  # pragma: no cover - a core without Subnet._check
-                m._check()
+            subnet_check = getattr(subnet, "_check", None)  # the core's own, when it has one
+            if subnet_check is not None:
+                subnet_check()
+            m._check()
 
 
 def _probe(settings: CniSettings, limits: InstanceLimits) -> NodeIpam:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from ..subnet import RESERVATION_KINDS, Subnet
 from ..vpc import Vpc
 
 __all__ = [
+    "POD_ADDRESS_CHOICES",
     "RESERVATION_LAYOUTS",
     "SCHEDULERS",
     "SUBNET_ROLES",
@@ -52,6 +53,10 @@ __all__ = [
 SCHEDULERS: tuple[str, ...] = ("spread", "binpack")
 #: Subnet-selection rules for new ENIs (:data:`subnetfrag.pool.STRATEGIES` names).
 SUBNET_SELECTIONS: tuple[str, ...] = ("most-available", "most-free-prefixes")
+#: How ipamd picks the /28 or /32 a new pod's address comes from: ``random``
+#: (the CNI walks Go maps, whose order is random) or ``in-order`` (the first
+#: with room in attach order: pods pack, which is what the capacity plan assumes).
+POD_ADDRESS_CHOICES: tuple[str, ...] = ("random", "in-order")
 #: What a subnet is for: node primary ENIs, pod ENIs (custom networking), or both.
 SUBNET_ROLES: tuple[str, ...] = ("both", "nodes", "pods")
 #: Background tenants: the owner classes that hold /32s and are not the cluster.
@@ -69,7 +74,7 @@ RESERVATION_LAYOUTS: dict[str, tuple[int, str] | None] = {
 
 _DATA_PACKAGE = "subnetfrag"
 _SCENARIO_DIR = ("data", "scenarios")
-_SIM_CLUSTER_KEYS = ("instance_type", "scheduler", "subnet_selection")
+_SIM_CLUSTER_KEYS = ("instance_type", "scheduler", "subnet_selection", "pod_address_choice")
 
 
 class ScenarioError(SubnetFragError, ValueError):
@@ -122,12 +127,14 @@ class SubnetSpec:
 @dataclass(frozen=True, slots=True)
 class ClusterSpec:
     """The cluster: ``instance_type``, the VPC CNI ``settings``, the pod
-    ``scheduler`` and the ``subnet_selection`` rule for new ENIs."""
+    ``scheduler``, the ``subnet_selection`` rule for new ENIs, and
+    ``pod_address_choice`` (see :data:`POD_ADDRESS_CHOICES`)."""
 
     instance_type: str
     settings: CniSettings
     scheduler: str = "spread"
     subnet_selection: str = "most-available"
+    pod_address_choice: str = "random"
 
     def to_dict(self) -> dict[str, Any]:
         """The TOML keys: the CNI settings flattened in, unset ones left out. O(1)."""
@@ -135,6 +142,8 @@ class ClusterSpec:
         d.update({k: v for k, v in self.settings.to_dict().items() if v is not None})
         d["scheduler"] = self.scheduler
         d["subnet_selection"] = self.subnet_selection
+        if self.pod_address_choice != "random":
+            d["pod_address_choice"] = self.pod_address_choice
         return d
 
 
@@ -311,6 +320,7 @@ def _subnet(raw: Any, i: int) -> SubnetSpec:
 def _cluster(raw: Any) -> ClusterSpec:
     where = "cluster."
     d = _table(raw, "cluster")
+    _no_unknown(d, {*_SIM_CLUSTER_KEYS, *(f.name for f in fields(CniSettings))}, where)
     cni_keys = {k: v for k, v in d.items() if k not in _SIM_CLUSTER_KEYS}
     instance_type = _str(d, "instance_type", where)
     try:
@@ -320,13 +330,17 @@ def _cluster(raw: Any) -> ClusterSpec:
     try:
         settings = CniSettings.from_dict(cni_keys)
     except (SubnetFragError, ValueError, TypeError) as exc:
-        raise ScenarioError(f"cluster: {exc}") from None
+        # the settings' messages start with the setting's name
+        raise ScenarioError(f"{where}{exc}") from None
     return ClusterSpec(
         instance_type=instance_type,
         settings=settings,
         scheduler=_str(d, "scheduler", where, default="spread", choices=SCHEDULERS),
         subnet_selection=_str(
             d, "subnet_selection", where, default="most-available", choices=SUBNET_SELECTIONS
+        ),
+        pod_address_choice=_str(
+            d, "pod_address_choice", where, default="random", choices=POD_ADDRESS_CHOICES
         ),
     )
 

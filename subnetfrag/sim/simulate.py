@@ -39,7 +39,7 @@ from ..metrics import report as subnet_report
 from ..policies import get_policy
 from .cluster import Cluster, SimNode
 from .engine import Engine
-from .result import SimResult
+from .result import SERIES_KEYS, SimResult
 from .scenario import Scenario, ScenarioError
 from .workload import Workload
 
@@ -132,8 +132,11 @@ class _Run:
         return row
 
     def _checkpoint(self, _: object) -> None:
-        row = {"t_s": self.engine.now}
-        row.update(self._figures())
+        figures = self._figures()
+        figures["t_s"] = self.engine.now
+        # the contract's keys first, in their order, then the others
+        row = {key: figures.pop(key) for key in SERIES_KEYS}
+        row.update(figures)
         self.series.append(row)
 
     # ---------------------------------------------------------------- run
