@@ -18,14 +18,14 @@ import subnetfrag as sf
 from subnetfrag.cli import main
 from subnetfrag.render.plots import PlotUnavailable, plot_bench, plot_simulation
 from subnetfrag.sim import Scenario, ScenarioError, simulate
-from subnetfrag.sim.bench import bench
+from subnetfrag.sim.bench import BenchResult, bench
 
 SMALL = Scenario.bundled("steady-churn").with_override("duration_s", 900)
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
-def result() -> sf.sim.bench.BenchResult:
+def result() -> BenchResult:
     return bench(
         SMALL,
         policies=["random", "lowest"],
@@ -35,7 +35,7 @@ def result() -> sf.sim.bench.BenchResult:
     )
 
 
-def test_the_grid(result: sf.sim.bench.BenchResult) -> None:
+def test_the_grid(result: BenchResult) -> None:
     assert result.seeds == [0, 1, 2, 3, 4] and result.runs == 20
     labels = sorted(c.label for c in result.cells)
     assert labels == [
@@ -52,7 +52,7 @@ def test_the_grid(result: sf.sim.bench.BenchResult) -> None:
         )
 
 
-def test_a_cell_is_the_mean_and_t_interval_of_its_runs(result: sf.sim.bench.BenchResult) -> None:
+def test_a_cell_is_the_mean_and_t_interval_of_its_runs(result: BenchResult) -> None:
     cell = next(c for c in result.cells if c.label == "random, reservations=top-quarter")
     scenario = SMALL.with_override("reservations", "top-quarter")
     runs = [simulate(scenario, policy="random", seed=s).summary for s in range(5)]
@@ -73,7 +73,7 @@ def test_a_cell_is_the_mean_and_t_interval_of_its_runs(result: sf.sim.bench.Benc
     assert last["t_s"] == 900
 
 
-def test_cells_are_ranked(result: sf.sim.bench.BenchResult) -> None:
+def test_cells_are_ranked(result: BenchResult) -> None:
     keys = [
         (c.mean("failures.InsufficientCidrBlocks"), -(c.mean("free_prefixes") or 0))
         for c in result.cells
@@ -84,7 +84,7 @@ def test_cells_are_ranked(result: sf.sim.bench.BenchResult) -> None:
     assert table.splitlines()[4].split()[:2] == ["1", result.cells[0].policy + ","]
 
 
-def test_json_and_csv(result: sf.sim.bench.BenchResult) -> None:
+def test_json_and_csv(result: BenchResult) -> None:
     doc = json.loads(json.dumps(result.to_dict()))
     assert doc["scenario"] == "steady-churn" and doc["vary"] == {
         "reservations": ["none", "top-quarter"]
@@ -149,7 +149,7 @@ def test_bad_arguments() -> None:
 # -------------------------------------------------------------------- plots
 
 
-def test_plots_are_pngs(result: sf.sim.bench.BenchResult, tmp_path: Path) -> None:
+def test_plots_are_pngs(result: BenchResult, tmp_path: Path) -> None:
     plot_bench(result, tmp_path / "bench.png")
     run = simulate(
         Scenario.bundled("scale-to-exhaustion").with_override("duration_s", 9000), seed=1
@@ -161,7 +161,7 @@ def test_plots_are_pngs(result: sf.sim.bench.BenchResult, tmp_path: Path) -> Non
 
 
 def test_a_missing_matplotlib_is_one_line(
-    result: sf.sim.bench.BenchResult,
+    result: BenchResult,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -176,7 +176,7 @@ def test_a_missing_matplotlib_is_one_line(
     assert not (tmp_path / "x.png").exists()
 
 
-def test_an_unwritable_plot_is_an_error(result: sf.sim.bench.BenchResult, tmp_path: Path) -> None:
+def test_an_unwritable_plot_is_an_error(result: BenchResult, tmp_path: Path) -> None:
     with pytest.raises(sf.SubnetFragError, match="cannot write the plot"):
         plot_bench(result, tmp_path / "missing-dir" / "x.png")
 

@@ -34,8 +34,9 @@ __all__ = [
 #: The final metrics :func:`plot_bench` draws as bars: (metric, title).
 BENCH_BAR_METRICS: tuple[tuple[str, str], ...] = (
     ("free_prefixes", "free /28 prefixes at the end"),
+    ("first_insufficient_cidr_blocks_s", "first InsufficientCidrBlocks (s; runs that failed)"),
+    ("pods_pending", "pods pending at the end"),
     ("aws_fragmentation_score", "AWS fragmentation score at the end"),
-    ("failures.InsufficientCidrBlocks", "InsufficientCidrBlocks failures"),
 )
 
 
@@ -118,6 +119,9 @@ def plot_bench(result: BenchResult, path: str | os.PathLike[str]) -> None:
             means.append(centre)
             top_ci = est.ci95_high if est is not None else None
             errs.append(0.0 if top_ci is None else top_ci - centre)
+            if est is None or est.mean is None:  # no run had a value: say so
+                shown = "  never" if metric.startswith("first_") else "  n/a"
+                bx.text(0, len(means) - 1, shown, va="center", fontsize="small")
         ys = list(range(len(names)))
         bx.barh(ys, means, xerr=errs, color=colours, alpha=0.85, capsize=3)
         bx.set_yticks(ys, labels=names, fontsize="small")

@@ -12,10 +12,14 @@ A layer above the core, the ipamd model and the pool: nothing below imports it.
   running :class:`subnetfrag.ipamd.NodeIpam`, pods, tenants, invariants),
   :mod:`.workload` (phases, churn, bursts, node replacement, tenants) and
   :mod:`.scheduler` (spread and binpack).
+- :func:`bench` (:mod:`.bench`): policies x variations x seeds, means and 95 %
+  confidence intervals, ranked; on the executors of :mod:`.executors`
+  (in-process, a process pool, Dask), with :mod:`.stats`.
 - :func:`replay` (:mod:`.replay`): a CloudTrail trace of a subnet's ENI and
   address calls replayed as recorded, or under another policy or reservation.
 """
 
+from .bench import BenchCell, BenchResult, bench
 from .replay import AS_RECORDED, ReplayError, ReplayResult, SubnetReplay, replay, replay_files
 from .result import SERIES_KEYS, SUMMARY_KEYS, SimResult
 from .scenario import (
@@ -37,12 +41,15 @@ __all__ = [
     "SUBNET_SELECTIONS",
     "SUMMARY_KEYS",
     "TENANT_KINDS",
+    "BenchCell",
+    "BenchResult",
     "ReplayError",
     "ReplayResult",
     "Scenario",
     "ScenarioError",
     "SimResult",
     "SubnetReplay",
+    "bench",
     "parse_value",
     "replay",
     "replay_files",
