@@ -46,6 +46,7 @@ from random import Random
 from sortedcontainers import SortedDict
 
 __all__ = [
+    "ALLOCATION_PATTERN",
     "BLOCK",
     "BLOCK_BITS",
     "BLOCK_USED",
@@ -53,6 +54,7 @@ __all__ = [
     "FREE",
     "GENERAL",
     "IN_RESERVATION",
+    "MAX_REJECTIONS",
     "PINNED",
     "PREFERRED",
     "USED",
@@ -69,6 +71,9 @@ USED = 2
 BLOCK_USED = 4
 PINNED = 6
 _HOLDER = 6
+
+#: Draws a random choice may reject before it falls back to an exact choice.
+MAX_REJECTIONS = 1024
 
 # Block tiers (and reservation kinds): a block wholly inside a PREFERRED
 # reservation is taken first by automatic block allocation, then GENERAL blocks;
@@ -87,7 +92,9 @@ _FROM_BLOCK = _table(lambda s: s & 1 if s & _HOLDER == BLOCK_USED else s)
 _SET_RESERVED = _table(lambda s: s | 1)
 _CLEAR_RESERVED = _table(lambda s: s & ~1)
 _FREE_RUNS = re.compile(rb"[\x00\x01]+")
-_ALLOCATIONS = re.compile(rb"[\x02\x03]|[\x04\x05]{16}")
+#: An allocation in the state bytes: one USED byte (a single address) or 16
+#: BLOCK_USED bytes (a block), each with or without the in-reservation bit.
+ALLOCATION_PATTERN = re.compile(rb"[\x02\x03]|[\x04\x05]{16}")
 _CANDIDATE_RUNS = re.compile(rb"\x01+")
 
 
@@ -126,6 +133,7 @@ class ExtentMap:
         "ncandidates",
         "nfree",
         "size",
+        "states",
     )
 
     def __init__(self, size: int) -> None:
@@ -135,6 +143,10 @@ class ExtentMap:
         self.size = size
         self.nblocks = nb
         self._addr = bytearray(size)
+        #: The state bytes themselves, for the layer above's O(1) lookups on
+        #: hot paths (``states[off]`` is :meth:`state` without the call).
+        #: Read-only for callers: only the map's methods may write them.
+        self.states = self._addr
         self._used = [0] * nb
         self._ipfree = [BLOCK] * nb
         self._tier = bytearray([GENERAL]) * nb
@@ -442,20 +454,34 @@ class ExtentMap:
         """A free address outside every reservation, uniform at random.
 
         Rejection over (eligible block, slot) pairs: O(1) expected, at most 16
-        expected rounds when every eligible block has one free slot.
+        expected rounds when every eligible block has one free slot. The loop
+        is bounded so that it ends for *any* generator (a doctored state, a
+        ``Random`` subclass that always returns the same value): after
+        :data:`MAX_REJECTIONS` rejected draws, which a sound generator makes
+        with probability (31/32)**1024, below 1e-14, it takes an exact
+        choice derived from the last draw (not uniform, but in O(16)).
         """
         lst = self._ip_list
         n = len(lst)
         k = (n - 1).bit_length() + BLOCK_BITS
         a = self._addr
         getrandbits = rng.getrandbits
-        while True:
+        r = getrandbits(k)  # the first draw outside the loop: the common case
+        j = r >> BLOCK_BITS
+        if 0 <= j < n:
+            off = (lst[j] << BLOCK_BITS) | (r & (BLOCK - 1))
+            if not a[off]:
+                return off
+        for _ in range(MAX_REJECTIONS - 1):
             r = getrandbits(k)
             j = r >> BLOCK_BITS
-            if j < n:
+            if 0 <= j < n:
                 off = (lst[j] << BLOCK_BITS) | (r & (BLOCK - 1))
                 if not a[off]:
                     return off
+        lo = lst[(r >> BLOCK_BITS) % n] << BLOCK_BITS
+        free = [i for i in range(lo, lo + BLOCK) if not a[i]]
+        return free[r % len(free)]
 
     def packed_address(self) -> int:
         """The lowest free unreserved address of the block with the fewest such
@@ -469,14 +495,21 @@ class ExtentMap:
         return self._candt[tier].find(1)
 
     def random_block(self, tier: int, rng: Random) -> int:
-        """A candidate block of ``tier``, uniform at random. O(1) expected."""
+        """A candidate block of ``tier``, uniform at random. O(1) expected;
+        bounded as :meth:`random_address` (each draw is accepted with
+        probability above 1/2, so the fallback is for broken generators only)."""
         lst = self._cand_lists[tier]
         n = len(lst)
         k = (n - 1).bit_length()
-        while True:
-            j = rng.getrandbits(k)
-            if j < n:
+        j = rng.getrandbits(k)
+        if 0 <= j < n:
+            return lst[j]
+        getrandbits = rng.getrandbits
+        for _ in range(MAX_REJECTIONS - 1):
+            j = getrandbits(k)
+            if 0 <= j < n:
                 return lst[j]
+        return lst[j % n]
 
     def packed_block(self, tier: int) -> int:
         """Best fit: the first block of the shortest run of consecutive candidates
@@ -498,7 +531,7 @@ class ExtentMap:
     def allocations(self) -> Iterator[tuple[int, int]]:
         """Allocations ``(offset, length)`` in address order: length 1 for single
         addresses, 16 for blocks. O(size) in C plus O(1) per allocation."""
-        for m in _ALLOCATIONS.finditer(self._addr):
+        for m in ALLOCATION_PATTERN.finditer(self._addr):
             yield m.start(), m.end() - m.start()
 
     def candidate_runs(self, tier: int) -> Iterator[tuple[int, int]]:

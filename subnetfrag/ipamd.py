@@ -81,7 +81,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
-from .errors import InsufficientCidrBlocks, InsufficientFreeAddresses, SubnetFragError
+from .errors import InsufficientCidrBlocks, InsufficientFreeAddressesInSubnet, SubnetFragError
 from .instances import InstanceLimits
 from .owner import Owner
 from .subnet import Subnet
@@ -231,7 +231,7 @@ class NodeAllocator(Protocol):
     def attach_eni(self, *, role: str = "pods") -> int:
         """A new ENI's primary /32 (``role``: ``"node"`` for the node's primary
         ENI, ``"pods"``, ``"trunk"``); returns the ENI's handle. Raises
-        :class:`InsufficientFreeAddresses` (EC2's
+        :class:`InsufficientFreeAddressesInSubnet` (EC2's
         ``InsufficientFreeAddressesInSubnet``)."""
         ...
 
@@ -240,7 +240,7 @@ class NodeAllocator(Protocol):
         ...
 
     def assign_ip(self, eni: int) -> int:
-        """One secondary /32 on that ENI; raises :class:`InsufficientFreeAddresses`."""
+        """One secondary /32 on that ENI; raises :class:`InsufficientFreeAddressesInSubnet`."""
         ...
 
     def release(self, handle: int) -> None:
@@ -330,7 +330,7 @@ class SubnetAllocator:
     ``eni_id`` = ``"<owner_prefix>/eni-<n>"``. Each operation costs one subnet
     operation (O(1) for the automatic policies, see :class:`Subnet`)."""
 
-    __slots__ = ("_eni_ids", "_next", "_owner_prefix", "_prefixes", "subnet")
+    __slots__ = ("_eni_ids", "_next", "_owner_prefix", "subnet")
 
     def __init__(self, subnet: Subnet, *, owner_prefix: str = "node") -> None:
         if not isinstance(subnet, Subnet):
@@ -340,7 +340,6 @@ class SubnetAllocator:
         self.subnet = subnet
         self._owner_prefix = owner_prefix
         self._eni_ids: dict[int, str] = {}
-        self._prefixes: set[int] = set()
         self._next = 0
 
     def _owner(self, eni: int, primary: bool, owner_class: str = "eks-pod") -> Owner:
@@ -354,7 +353,7 @@ class SubnetAllocator:
 
     def attach_eni(self, *, role: str = "pods") -> int:
         """Allocate a new ENI's primary /32 by the subnet's policy; return its
-        offset. Raises :class:`InsufficientFreeAddresses`. O(1)."""
+        offset. Raises :class:`InsufficientFreeAddressesInSubnet`. O(1)."""
         _check_role(role)
         self._next += 1
         eni_id = f"{self._owner_prefix}/eni-{self._next}"
@@ -365,43 +364,29 @@ class SubnetAllocator:
             owner_class=_ROLES[role],
             primary=True,
         )
-        offset = int(self.subnet.allocate_ip(owner=owner)) - self.subnet.first
+        offset = self.subnet.allocate_ip_offset(owner=owner)
         self._eni_ids[offset] = eni_id
         return offset
 
     def assign_prefix(self, eni: int) -> int:
         """Allocate one /28 for that ENI; return its offset. Raises
         :class:`InsufficientCidrBlocks`. O(1)."""
-        prefix = self.subnet.allocate_prefix(owner=self._owner(eni, False))
-        offset = int(prefix.first) - self.subnet.first
-        self._prefixes.add(offset)
-        return offset
+        return self.subnet.allocate_prefix_offset(owner=self._owner(eni, False))
 
     def assign_ip(self, eni: int) -> int:
         """Allocate one secondary /32 for that ENI; return its offset. Raises
-        :class:`InsufficientFreeAddresses`. O(1)."""
-        return int(self.subnet.allocate_ip(owner=self._owner(eni, False))) - self.subnet.first
+        :class:`InsufficientFreeAddressesInSubnet`. O(1)."""
+        return self.subnet.allocate_ip_offset(owner=self._owner(eni, False))
 
     def release(self, handle: int) -> None:
         """Release the /28 or /32 at that offset. Raises
         :class:`~subnetfrag.errors.NotAllocated`. O(1)."""
-        self._release(handle)
+        self.subnet.release_offset(handle)
 
     def detach_eni(self, eni: int) -> None:
         """Release the ENI's primary /32. Raises KeyError for an unknown ENI. O(1)."""
         del self._eni_ids[eni]
-        self._release(eni)
-
-    def _release(self, offset: int) -> None:
-        from .addresses import to_ipaddress, to_ipnetwork
-
-        subnet = self.subnet
-        value = subnet.first + offset
-        if offset not in self._prefixes:
-            subnet.release(to_ipaddress(value))
-        else:
-            self._prefixes.discard(offset)
-            subnet.release(to_ipnetwork(value, 28))
+        self.subnet.release_offset(eni)
 
 
 # ------------------------------------------------------------------- results
@@ -583,7 +568,7 @@ class NodeIpam:
             trunk_from = allocator if settings.custom_networking else self._node_allocator
             try:
                 handle = trunk_from.attach_eni(role="trunk")
-            except (InsufficientFreeAddresses, InsufficientCidrBlocks):
+            except (InsufficientFreeAddressesInSubnet, InsufficientCidrBlocks):
                 pass  # the VPC resource controller retries; ipamd keeps the slot
             else:
                 self._enis.append(_Eni(handle, trunk_from, self._now, primary=False, trunk=True))
@@ -647,6 +632,37 @@ class NodeIpam:
         self._pods.append(chosen)
         return True
 
+    def add_pods(self, count: int, *, now_s: float | None = None) -> int:
+        """Give up to ``count`` pods an address, as :meth:`add_pod` would one
+        at a time; returns how many got one. Raises ValueError for a negative
+        count or when ``now_s`` goes back in time. O(/28s and /32s held) without
+        ``rng``, O(count x held) with it."""
+        if not isinstance(count, int) or count < 0:
+            raise ValueError(f"count must be a non-negative integer, not {count!r}")
+        self._tick(now_s)
+        if self._rng is not None:
+            placed = 0
+            while placed < count and self.add_pod():
+                placed += 1
+            return placed
+        want = min(count, max(self.pod_capacity - self.used, 0))
+        placed = 0
+        for eni in self._enis:
+            for cidr in eni.cidrs:
+                if placed == want:
+                    return placed
+                take = min(self._room(cidr), want - placed)
+                if take <= 0:
+                    continue
+                if cidr.assigned == 0 and cidr.size == _PREFIX_SIZE:
+                    self.free_prefixes -= 1
+                cidr.assigned += take
+                eni.assigned += take
+                self.used += take
+                self._pods.extend([cidr] * take)
+                placed += take
+        return placed
+
     def remove_pod(self, *, now_s: float | None = None) -> None:
         """A pod leaves (``UnassignPodIPAddress``): its address cools down for
         ``IP_COOLDOWN_PERIOD``. The pod is the newest, or a random one with
@@ -694,6 +710,11 @@ class NodeIpam:
         """``isDatastorePoolTooLow`` for this node. O(1)."""
         if self.held >= self.max_pods:
             return False
+        return self.targets_short()
+
+    def targets_short(self) -> bool:
+        """Whether the warm-pool targets alone want more addresses: the test of
+        ``isDatastorePoolTooLow`` without its max-pods ceiling. O(1)."""
         short, _, defined = self._target_state()
         if defined:
             return short > 0
@@ -748,7 +769,7 @@ class NodeIpam:
                     got.append(alloc.assign_ip(eni.handle))
         except InsufficientCidrBlocks:
             error = INSUFFICIENT_CIDR_BLOCKS
-        except InsufficientFreeAddresses:
+        except InsufficientFreeAddressesInSubnet:
             error = INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET
         else:
             for handle in got:
@@ -832,7 +853,7 @@ class NodeIpam:
             return
         try:
             handle = self._allocator.attach_eni(role="pods")
-        except InsufficientFreeAddresses:
+        except InsufficientFreeAddressesInSubnet:
             self._insufficient(INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET, tally)
             return
         except InsufficientCidrBlocks:  # pragma: no cover - an ENI takes a /32
@@ -1008,4 +1029,5 @@ def _default_max_pods(settings: CniSettings, limits: InstanceLimits) -> int:
         custom_networking=settings.custom_networking,
         max_eni=settings.max_eni,
         cap=limits.vcpus is not None,
+        bootstrap="al2",
     ).max_pods

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from .errors import InvalidState
+from .errors import InvalidArgumentType, InvalidState
 
 __all__ = ["OWNER_CLASSES", "Owner"]
 
@@ -19,6 +19,16 @@ OWNER_CLASSES: tuple[str, ...] = (
     "vpc-endpoint",
     "rds",
     "other",
+)
+
+
+_TEXT_FIELDS = (
+    "eni_id",
+    "instance_id",
+    "interface_type",
+    "description",
+    "requester_id",
+    "status",
 )
 
 
@@ -55,6 +65,22 @@ class Owner:
     status: str | None = None
 
     def __post_init__(self) -> None:
+        # Checked here, not only in from_dict: an owner built with a field of
+        # the wrong type would otherwise be stored, then fail in to_dict users.
+        for name in _TEXT_FIELDS:
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise InvalidArgumentType(
+                    f"Owner.{name} must be a str or None, not {type(value).__name__}"
+                )
+        if not isinstance(self.primary, bool):
+            raise InvalidArgumentType(
+                f"Owner.primary must be a bool, not {type(self.primary).__name__}"
+            )
+        if not isinstance(self.owner_class, str):
+            raise InvalidArgumentType(
+                f"Owner.owner_class must be a str, not {type(self.owner_class).__name__}"
+            )
         if self.owner_class not in OWNER_CLASSES:
             raise InvalidState(
                 f"unknown owner class {self.owner_class!r}; expected one of "

@@ -39,6 +39,7 @@ from .addresses import parse_network
 from .errors import (
     InsufficientCidrBlocks,
     InsufficientFreeAddresses,
+    InvalidArgumentType,
     InvalidCidr,
     InvalidState,
     NotAllocated,
@@ -161,11 +162,14 @@ class SubnetPool:
 
     def add(self, subnet: Subnet) -> Subnet:
         """Add a subnet at the end of the pool order (expansion at run time);
-        return it. Raises :class:`TypeError` for a non-Subnet and
-        :class:`SubnetPoolError` when it is already in the pool or overlaps one
-        of its subnets. O(k) (the insertion into the sorted list)."""
+        return it. Raises :class:`~subnetfrag.errors.InvalidArgumentType` (a
+        TypeError) for a non-Subnet and :class:`SubnetPoolError` when it is
+        already in the pool, overlaps one of its subnets, or has the
+        ``subnet_id`` of one of them (:meth:`remove` finds subnets by id; a
+        subnet's id is read-only, so it stays unique). O(k) (the insertion into
+        the sorted list, and the id check)."""
         if not isinstance(subnet, Subnet):
-            raise TypeError(f"a pool holds Subnets, not {type(subnet).__name__}")
+            raise InvalidArgumentType(f"a pool holds Subnets, not {type(subnet).__name__}")
         lo, hi = subnet.first, subnet.first + subnet.size
         i = bisect_right(self._firsts, lo) - 1
         for j in (i, i + 1):
@@ -174,6 +178,14 @@ class SubnetPool:
                 if other.first < hi and lo < other.first + other.size:
                     what = "is already in" if other is subnet else f"overlaps {_name(other)} in"
                     raise SubnetPoolError(f"subnet {_name(subnet)} {what} the pool")
+        sid = subnet.subnet_id
+        if sid is not None:
+            for other in self._order:
+                if other.subnet_id == sid:
+                    raise SubnetPoolError(
+                        f"subnet {_name(subnet)}: its id is already used by {_name(other)} "
+                        "in the pool"
+                    )
         k = bisect_left(self._firsts, lo)
         self._firsts.insert(k, lo)
         self._sorted.insert(k, subnet)

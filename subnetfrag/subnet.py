@@ -8,6 +8,7 @@ allocation policies with a seeded RNG, the library's errors, and JSON state.
 
 from __future__ import annotations
 
+import socket
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from .errors import (
     UnknownReservation,
 )
 from .extents import (
+    ALLOCATION_PATTERN,
     BLOCK,
     BLOCK_BITS,
     BLOCK_USED,
@@ -74,8 +76,15 @@ PREFIX_LEN = 28  #: an IPv4 prefix on an ENI is a /28
 AWS_RESERVED_COUNT = 5  #: network, VPC router, DNS, future use, broadcast
 _HOLDER = 6
 _TOP = (1 << 32) - 1
+_RNG_VERSION = 3  #: random.Random.getstate()'s version (CPython 3.2+)
+_MT_N = 624  #: words of MT19937 state; getstate() adds the position
 #: the allocation size (addresses) that a release's prefix length names
 _SIZE_OF_PLEN = {32: 1, PREFIX_LEN: BLOCK}
+_ALLOCATION_KEYS = frozenset({"cidr", "owner"})
+_OCTETS = tuple(str(i) for i in range(256))
+_AF_INET = socket.AF_INET
+_inet_pton = socket.inet_pton
+_from_bytes = int.from_bytes
 
 #: CIDR reservation types (EC2's ReservationType) and their tier in the core.
 RESERVATION_KINDS: dict[str, int] = {"prefix": PREFERRED, "explicit": EXCLUDED}
@@ -105,10 +114,25 @@ class Subnet:
     ``10.0.0.0/20``, as EC2 does); ``seed`` seeds the RNG of the random policy;
     ``policy`` is the default allocation policy (a registered name or a
     :class:`~subnetfrag.policies.Policy`); ``subnet_id`` is a label such as
-    ``subnet-0abc``. The first four and the last address are AWS-reserved.
+    ``subnet-0abc``, read-only afterwards (a :class:`~subnetfrag.vpc.Vpc` and a
+    :class:`~subnetfrag.pool.SubnetPool` index subnets by it). ``seed`` is an
+    int, a str, bytes or None (None: seeded from the OS, not reproducible); str
+    and bytes seeds are reproducible across runs and machines, as
+    :class:`random.Random` documents. The first four and the last address are
+    AWS-reserved.
 
-    Raises :class:`InvalidCidr` for anything but an IPv4 /16 to /28, and
-    :class:`UnknownPolicy` for an unknown policy. O(size) to build.
+    Raises :class:`InvalidCidr` for anything but an IPv4 /16 to /28,
+    :class:`UnknownPolicy` for an unknown policy, and
+    :class:`InvalidArgumentType` (a TypeError) for a ``subnet_id`` that is not a
+    str or None, or a ``seed`` of another type (a bool or a float included).
+    O(size) to build.
+
+    **Threads.** A Subnet is a plain data structure with no lock of its own:
+    one thread at a time may change it (allocate, release, reserve, unreserve,
+    load), and no reader (counts, reports, ``to_dict``, iteration) may run
+    while a writer does. Concurrent readers of an unchanging subnet are safe.
+    Code that shares a subnet between threads must hold one lock around every
+    use of it (see docs/concepts.md, "Threads").
     """
 
     __slots__ = (
@@ -121,17 +145,25 @@ class Subnet:
         "_resv_ids",
         "_rng",
         "_size",
-        "subnet_id",
+        "_subnet_id",
     )
 
     def __init__(
         self,
         cidr: str | netaddr.IPNetwork,
         *,
-        seed: int | None = None,
+        seed: int | str | bytes | None = None,
         policy: str | Policy = "random",
         subnet_id: str | None = None,
     ) -> None:
+        if subnet_id is not None and not isinstance(subnet_id, str):
+            raise InvalidArgumentType(
+                f"subnet_id must be a str or None, not {type(subnet_id).__name__}"
+            )
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | str | bytes)):
+            raise InvalidArgumentType(
+                f"seed must be an int, a str, bytes or None, not {type(seed).__name__}"
+            )
         _, plen, first = parse_network(cidr, "subnet CIDR")
         if not MIN_PREFIXLEN <= plen <= MAX_PREFIXLEN:
             raise InvalidCidr(
@@ -148,7 +180,7 @@ class Subnet:
         # The lazy message of the last failed automatic /28, while its exception
         # lives: built before the next mutation (see _settle).
         self._pending: weakref.ref[_LazyText] | None = None
-        self.subnet_id = subnet_id
+        self._subnet_id = subnet_id
         m = ExtentMap(self._size)
         for off in self.aws_reserved_offsets():
             m.take_address(off, PINNED)
@@ -160,6 +192,12 @@ class Subnet:
     def cidr(self) -> netaddr.IPNetwork:
         """The subnet's canonical CIDR. O(1)."""
         return to_ipnetwork(self._first, self._plen)
+
+    @property
+    def subnet_id(self) -> str | None:
+        """The subnet's label (EC2's ``SubnetId``), or None. Read-only: a Vpc
+        and a SubnetPool find subnets by it. O(1)."""
+        return self._subnet_id
 
     @property
     def first(self) -> int:
@@ -261,8 +299,10 @@ class Subnet:
         else:
             if policy is not None:
                 get_policy(policy)
-            off = self._address_offset(offset)
-            state = m.state(off) & _HOLDER
+            off = offset
+            if type(off) is not int or not 4 <= off < self._size - 1:
+                off = self._address_offset(offset)  # raises unless an int subclass
+            state = m.states[off] & _HOLDER
             if state:
                 raise self._in_use_error(off, state)
         if self._pending is not None:
@@ -344,7 +384,7 @@ class Subnet:
             raise NotAllocated(
                 f"offset {offset} is not in {self._cidr_text()} (0 to {self._size - 1})"
             )
-        state = m.state(offset) & _HOLDER
+        state = m.states[offset] & _HOLDER
         if state == USED:
             block = -1
         elif state == BLOCK_USED and not offset & (BLOCK - 1):
@@ -375,7 +415,7 @@ class Subnet:
             _check_int(offset, "offset")
         if not 0 <= offset < self._size:
             raise self._out_of_subnet("offset", offset, 32)
-        state = self._m.state(offset) & _HOLDER
+        state = self._m.states[offset] & _HOLDER
         if state == USED:
             return 1
         if state == BLOCK_USED and not offset & (BLOCK - 1):
@@ -470,10 +510,15 @@ class Subnet:
         It may cover addresses in use (creating it unassigns nothing); its free
         addresses leave :meth:`available_ip_count`. A non-canonical CIDR is
         rewritten to its network. Raises :class:`InvalidCidr`,
-        :class:`OutOfSubnet`, :class:`InvalidReservationKind` (a ValueError) and
-        :class:`ReservationConflict` (overlaps another reservation).
+        :class:`OutOfSubnet`, :class:`InvalidReservationKind` (a ValueError),
+        :class:`ReservationConflict` (overlaps another reservation) and
+        :class:`InvalidArgumentType` (``reservation_id`` not a str or None).
         Cost: O(addresses covered) in C plus O(blocks covered).
         """
+        if reservation_id is not None and not isinstance(reservation_id, str):
+            raise InvalidArgumentType(
+                f"reservation_id must be a str or None, not {type(reservation_id).__name__}"
+            )
         if not isinstance(kind, str) or kind not in RESERVATION_KINDS:
             raise InvalidReservationKind(
                 f"reservation kind must be 'prefix' or 'explicit', not {kind!r}"
@@ -592,13 +637,25 @@ class Subnet:
         random choice). O(size)."""
         version, internal, gauss = self._rng.getstate()
         ip_blocks, preferred, general = self._m.choice_order()
-        allocations = []
-        for net in self.allocations():
-            item: dict[str, Any] = {"cidr": str(net)}
-            owner = self._owners.get(net.value - self._first)
-            if owner is not None:
-                item["owner"] = owner.to_dict()
-            allocations.append(item)
+        # Integers formatted directly, no netaddr object per allocation: this
+        # runs once per allocation of a /16 (see benchmarks/bench_core.py). A
+        # subnet lies inside one /16, so the first two octets are fixed.
+        first = self._first
+        head = f"{first >> 24}.{(first >> 16) & 255}."
+        low = first & 0xFFFF
+        octet = _OCTETS
+        owners = self._owners
+        allocations: list[dict[str, Any]] = []
+        append = allocations.append
+        for match in ALLOCATION_PATTERN.finditer(self._m.states):
+            off, end = match.span()
+            v = low + off
+            cidr = f"{head}{octet[v >> 8]}.{octet[v & 255]}{'/32' if end - off == 1 else '/28'}"
+            owner = owners.get(off) if owners else None
+            if owner is None:
+                append({"cidr": cidr})
+            else:
+                append({"cidr": cidr, "owner": owner.to_dict()})
         return {
             "format": _FORMAT,
             "version": _VERSION,
@@ -657,33 +714,62 @@ class Subnet:
                 raise InvalidState(f"subnet state: reservations[{i}]: {exc}") from None
 
     def _load_allocations(self, items: Any) -> None:
+        # Text parsed straight to integers and allocated through the integer
+        # door: no netaddr object per allocation (see benchmarks/bench_core.py).
         if not isinstance(items, list):
             raise InvalidState("subnet state: allocations must be a list")
+        first = self._first
+        keys = _ALLOCATION_KEYS
+        allocate_ip = self.allocate_ip_offset
+        allocate_prefix = self.allocate_prefix_offset
         for i, item in enumerate(items):
-            if not isinstance(item, dict) or set(item) - {"cidr", "owner"}:
+            if not isinstance(item, dict) or (len(item) != 1 and not item.keys() <= keys):
                 raise InvalidState(f"subnet state: allocations[{i}] is malformed")
             try:
-                owner = Owner.from_dict(item["owner"]) if item.get("owner") is not None else None
                 cidr = item.get("cidr")
                 if not isinstance(cidr, str):
                     raise InvalidState("cidr must be a string")
-                if cidr.endswith("/28"):
-                    self.allocate_prefix(cidr, owner=owner)
+                data = item.get("owner") if len(item) == 2 else None
+                owner = None if data is None else Owner.from_dict(data)
+                text, _, plen = cidr.partition("/")
+                try:
+                    value = _from_bytes(_inet_pton(_AF_INET, text), "big")
+                except (OSError, ValueError):
+                    value = parse_ip(text, "allocation")  # lenient, or the error
+                if plen == "28":
+                    allocate_prefix(value - first, owner=owner)
+                elif plen == "32" or not plen:
+                    allocate_ip(value - first, owner=owner)
                 else:
-                    self.allocate_ip(cidr.removesuffix("/32"), owner=owner)
+                    raise InvalidState(f"{cidr!r} is neither a /32 nor a /28")
             except SubnetFragError as exc:
                 raise InvalidState(f"subnet state: allocations[{i}]: {exc}") from None
 
     def _load_rng(self, state: Any) -> None:
+        """Restore the Mersenne Twister state, refusing any state CPython's
+        ``random`` would not produce: the wrong version or length, a word
+        outside 32 bits, a position outside 0..624, or the degenerate all-zero
+        state (from which MT19937 returns zeros forever: the random policy's
+        rejection loops are bounded anyway, see ``ExtentMap.random_address``)."""
         try:
-            internal = tuple(state["internal"])
-            if not all(type(x) is int for x in internal):
-                raise TypeError("internal state must hold integers")
-            gauss = state["gauss_next"]
+            if not isinstance(state, dict) or set(state) != {"version", "internal", "gauss_next"}:
+                raise ValueError("it must be an object with version, internal and gauss_next")
+            version, internal, gauss = state["version"], state["internal"], state["gauss_next"]
+            if type(version) is not int or version != _RNG_VERSION:
+                raise ValueError(f"version must be {_RNG_VERSION}")
+            if not isinstance(internal, list) or len(internal) != _MT_N + 1:
+                raise ValueError(f"internal must be a list of {_MT_N + 1} integers")
+            if not all(type(x) is int and 0 <= x <= _TOP for x in internal[:_MT_N]):
+                raise ValueError("internal must hold 32-bit unsigned integers")
+            pos = internal[_MT_N]
+            if type(pos) is not int or not 0 <= pos <= _MT_N:
+                raise ValueError(f"its position must be an integer 0 to {_MT_N}")
+            if not internal[0] & 0x80000000 and not any(internal[1:_MT_N]):
+                raise ValueError("it is the degenerate all-zero state")
             if gauss is not None and type(gauss) not in (float, int):
-                raise TypeError("gauss_next must be a number or null")
-            self._rng.setstate((state["version"], internal, gauss))
-        except (TypeError, ValueError, KeyError, OverflowError) as exc:
+                raise ValueError("gauss_next must be a number or null")
+            self._rng.setstate((version, tuple(internal), None if gauss is None else float(gauss)))
+        except (TypeError, ValueError, OverflowError) as exc:
             raise InvalidState(f"subnet state: rng_state is invalid ({exc})") from None
 
     def _load_choice_order(self, order: Any) -> None:

@@ -31,7 +31,7 @@ from typing import Any
 import netaddr
 
 from .addresses import format_ip, parse_network, to_ipnetwork
-from .errors import InvalidCidr, InvalidState, SubnetFragError
+from .errors import InvalidArgumentType, InvalidCidr, InvalidState, SubnetFragError
 from .policies import Policy
 from .subnet import AWS_RESERVED_COUNT, MAX_PREFIXLEN, MIN_PREFIXLEN, Subnet
 
@@ -372,7 +372,7 @@ class Vpc:
                 f"highest quota of IPv4 CIDR blocks per VPC), not {max_cidr_blocks!r}"
             )
         if vpc_id is not None and not isinstance(vpc_id, str):
-            raise TypeError(f"vpc_id must be a string or None, not {vpc_id!r}")
+            raise InvalidArgumentType(f"vpc_id must be a string or None, not {vpc_id!r}")
         self._blocks: list[tuple[int, int]] = [_parse_block(primary_cidr, "primary CIDR")]
         self._max = max_cidr_blocks
         self._firsts: list[int] = []  # first address of each subnet, sorted
@@ -524,7 +524,7 @@ class Vpc:
         AWS, say) in the VPC, with the checks of :meth:`create_subnet`; return it.
         O(b + s) (the insertion into the sorted subnet list)."""
         if not isinstance(subnet, Subnet):
-            raise TypeError(f"add_subnet() takes a Subnet, not {type(subnet).__name__}")
+            raise InvalidArgumentType(f"add_subnet() takes a Subnet, not {type(subnet).__name__}")
         first, plen = subnet.first, subnet.prefixlen
         if self._containing_block(first, plen) is None:
             blocks = ", ".join(str(b) for b in self.cidr_blocks())

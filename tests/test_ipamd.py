@@ -440,3 +440,52 @@ def test_a_full_subnet_stops_growth_with_ec2s_error_names() -> None:
     r = node.reconcile(1)
     assert r.error == "InsufficientFreeAddressesInSubnet" and not r.changed
     assert small.free_ip_count() == 1  # the failed ENI's /32 went back
+
+
+@given(st.booleans(), st.integers(0, 300), st.sampled_from([None, 1, 3]))
+def test_add_pods_is_add_pod_repeated(pd: bool, pods: int, wit: int | None) -> None:
+    def books(bulk: bool) -> tuple[object, ...]:
+        node = NodeIpam(
+            CniSettings(prefix_delegation=pd, warm_ip_target=wit), lookup("m5.xlarge"),
+            CountingAllocator(),
+        )  # fmt: skip
+        node.settle(0)
+        left, t = pods, 0.0
+        while left:
+            t += 1
+            if bulk:
+                got = node.add_pods(left, now_s=t)
+            else:
+                got = 0
+                while got < left and node.add_pod(now_s=t):
+                    got += 1
+            left -= got
+            if not node.settle(t).changed:
+                break
+        return (left, node.to_dict())
+
+    assert books(True) == books(False)
+
+
+def test_error_names_are_ec2s() -> None:
+    import subnetfrag as sf
+    from subnetfrag import errors
+
+    # The EC2 name is the class; the old name is the same class (an alias).
+    assert sf.InsufficientFreeAddresses is sf.InsufficientFreeAddressesInSubnet
+    assert errors.InsufficientFreeAddressesInSubnet.__name__ == "InsufficientFreeAddressesInSubnet"
+    for cls in (errors.InsufficientFreeAddressesInSubnet, errors.InsufficientCidrBlocks):
+        doc = cls.__doc__ or ""
+        assert "Unable to attach IPs/Prefixes for the ENI, subnet doesn't seem to have" in " ".join(
+            doc.split()
+        )
+        assert "insufficientCidrErrorCooldown" in doc
+    assert "There aren't sufficient free Ipv4 addresses or prefixes" in " ".join(
+        (errors.InsufficientFreeAddressesInSubnet.__doc__ or "").split()
+    )
+    from subnetfrag.subnet import Subnet
+
+    with pytest.raises(sf.InsufficientFreeAddresses):
+        full = Subnet("10.0.0.0/28")
+        for _ in range(12):
+            full.allocate_ip()

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 import subnetfrag as sf
+from subnetfrag.ipamd import CniSettings, CountingAllocator, NodeIpam
 from subnetfrag.sim import SERIES_KEYS, SUMMARY_KEYS, Scenario, ScenarioError, SimResult, simulate
 
 NODES = 3
@@ -38,6 +39,9 @@ PREFIX_SETTINGS = [
     {"warm_ip_target": 5},
     {"warm_ip_target": 2, "minimum_ip_target": 30},
     {"warm_prefix_target": 1, "custom_networking": True},
+    {"warm_prefix_target": 1, "max_eni": 1},
+    {"warm_prefix_target": 1, "security_groups_for_pods": True},
+    {"warm_prefix_target": 1, "max_pods": 40},
 ]
 SECONDARY_SETTINGS = [
     {},
@@ -45,6 +49,9 @@ SECONDARY_SETTINGS = [
     {"warm_ip_target": 3},
     {"warm_ip_target": 2, "minimum_ip_target": 10},
     {"warm_ip_target": 4, "custom_networking": True},
+    {"max_eni": 2},
+    {"security_groups_for_pods": True},
+    {"warm_ip_target": 1, "max_pods": 12},
 ]
 
 
@@ -54,8 +61,10 @@ SECONDARY_SETTINGS = [
     + [(s, p) for s in SECONDARY_SETTINGS for p in (0, 1, 8, 9, 10, 17)],
 )
 def test_the_steady_state_is_the_capacity_plan(settings: dict[str, Any], pods: int) -> None:
-    prefix = "warm_eni_target" not in settings and settings in PREFIX_SETTINGS
+    prefix = settings in PREFIX_SETTINGS
     cluster = {"prefix_delegation": prefix, **settings}
+    ipam = NodeIpam(CniSettings(**cluster), sf.lookup("m5.large"), CountingAllocator())
+    pods = min(pods, ipam.pod_capacity)  # a node admits max pods - 2
     summary = simulate(steady(cluster, pods), seed=3).summary
     plan = sf.plan_capacity(
         nodes=NODES, pods_per_node=pods, instance_type="m5.large", **cluster
@@ -191,3 +200,67 @@ def test_bad_arguments_are_refused() -> None:
         simulate(sc, seed="1")  # type: ignore[arg-type]
     assert sf.simulate is sf.sim.simulate
     assert isinstance(simulate(sc), SimResult)
+
+
+def test_the_debug_checks_catch_books_that_disagree_with_the_subnet() -> None:
+    from random import Random
+
+    from subnetfrag.sim.cluster import Cluster
+
+    sc = Scenario.bundled("seed-5-nodes")
+    cluster = Cluster(sc, "random", Random(1))
+    node = cluster.launch_node(0.0)
+    assert node is not None
+    node.ipam.settle(0.0)
+    cluster.check()
+    prefix = next(h for h, size in node.alloc.held.items() if size == 16)
+    subnet, offset = node.alloc.subnet_offset(prefix)
+    subnet.release_offset(offset)  # behind ipamd's back
+    with pytest.raises(AssertionError):
+        cluster.check()
+    subnet.allocate_prefix_offset(offset)
+    cluster.check()
+    subnet.allocate_ip_offset()  # an allocation nobody in the model holds
+    with pytest.raises(AssertionError):
+        cluster.check()
+
+
+def test_custom_networking_puts_pod_enis_in_the_pod_subnet() -> None:
+    sc = Scenario.from_dict(
+        {
+            "name": "custom",
+            "duration_s": 600,
+            "subnets": [
+                {"cidr": "10.0.0.0/24", "role": "nodes"},
+                {"cidr": "100.64.0.0/20", "role": "pods"},
+            ],
+            "cluster": {"instance_type": "m5.large", "prefix_delegation": True,
+                        "warm_prefix_target": 1, "custom_networking": True},
+            "phases": [{"at_s": 0, "nodes": 4, "pods": 80}],
+        }
+    )  # fmt: skip
+    from random import Random
+
+    from subnetfrag.sim.cluster import Cluster
+
+    result = simulate(sc, seed=2, debug=True)
+    s = result.summary
+    assert s["pods_running"] == 80 and s["nodes"] == 4
+    plan = sf.plan_capacity(
+        nodes=4, pods_per_node=20, instance_type="m5.large", custom_networking=True
+    ).per_node
+    assert s["enis"] == 4 * plan.enis and s["prefixes_held"] == 4 * plan.prefixes
+    # what each subnet holds: the node subnet only the nodes' own addresses
+    cluster = Cluster(sc, "random", Random(0))
+    for _ in range(4):
+        node = cluster.launch_node(0.0)
+        assert node is not None
+        for _ in range(20):
+            node.ipam.settle(0.0)
+            node.ipam.add_pod(now_s=0.0)
+        node.ipam.settle(0.0)
+    nodes_subnet, pods_subnet = cluster.subnets
+    assert nodes_subnet.size - 5 - nodes_subnet.free_ip_count() == 4
+    assert pods_subnet.size - 5 - pods_subnet.free_ip_count() == 4 * (
+        16 * plan.prefixes + plan.enis - 1
+    )

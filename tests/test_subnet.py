@@ -13,7 +13,7 @@ import netaddr
 import pytest
 
 import subnetfrag as sf
-from subnetfrag.extents import ExtentMap
+from subnetfrag.extents import GENERAL, PREFERRED, ExtentMap
 
 POLICIES = ["lowest", "random", "pack"]
 
@@ -418,6 +418,27 @@ def test_lowest_takes_the_lowest_block_of_the_prefix_reservation() -> None:
     assert s.allocate_prefix() == net("10.0.0.192/28")
     assert s.allocate_prefix() == net("10.0.0.208/28")
     assert s.allocate_prefix() == net("10.0.0.16/28")
+
+
+def test_two_adjacent_29_prefix_reservations_do_not_make_a_preferred_block() -> None:
+    """Issue 8 item 9, a decision (docs/concepts.md, "Subnet CIDR reservations"):
+    AWS assigns a prefix *from a reserved range*, one range at a time, so a /28
+    is preferred only when one prefix reservation holds it whole. Two /29s that
+    together cover 10.0.0.32/28 leave it an ordinary block; one /28 does not."""
+    for policy in POLICIES:
+        s = sf.Subnet("10.0.0.0/24", policy=policy, seed=5)
+        s.reserve("10.0.0.32/29", "prefix")
+        s.reserve("10.0.0.40/29", "prefix")
+        assert s.extent_map.tier_of_block(2) == GENERAL
+        assert s.extent_map.candidate_count(PREFERRED) == 0
+        assert s.free_prefix_count() == 14  # still a candidate, of the general tier
+        assert s.available_ip_count() == 251 - 16  # its addresses are set aside for /32s
+        if policy == "lowest":
+            assert s.allocate_prefix() == net("10.0.0.16/28")
+        whole = sf.Subnet("10.0.0.0/24", policy=policy, seed=5)
+        whole.reserve("10.0.0.32/28", "prefix")
+        assert whole.extent_map.tier_of_block(2) == PREFERRED
+        assert whole.allocate_prefix() == net("10.0.0.32/28"), policy
 
 
 def test_explicit_reserved_blocks_are_never_taken_automatically() -> None:

@@ -238,3 +238,31 @@ def test_a_dropped_failure_costs_nothing_later() -> None:
     assert s._pending is not None and s._pending() is None
     s.allocate_ip_offset(5)
     assert s._pending is None
+
+
+def test_a_failure_builds_no_message_until_it_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 8 item 10: the O(size) parts of the message (the largest free run,
+    the free blocks inside explicit reservations) run only when it is read."""
+    calls: list[int] = []
+    original = sf.Subnet._no_block_message
+
+    def counting(self: sf.Subnet) -> str:
+        calls.append(1)
+        return original(self)
+
+    monkeypatch.setattr(sf.Subnet, "_no_block_message", counting)
+    s = sf.Subnet("10.0.0.0/24", policy="lowest")
+    for block in range(1, 15):
+        s.allocate_ip(f"10.0.0.{block * 16}")
+    for _ in range(100):
+        with pytest.raises(sf.InsufficientCidrBlocks):
+            s.allocate_prefix()
+    if hasattr(s, "allocate_prefix_offset"):
+        with pytest.raises(sf.InsufficientCidrBlocks):
+            s.allocate_prefix_offset()
+    assert calls == []
+    with pytest.raises(sf.InsufficientCidrBlocks) as info:
+        s.allocate_prefix()
+    assert "largest free run 30" in str(info.value) and calls == [1]
+    str(info.value)
+    assert calls == [1]  # built once

@@ -20,6 +20,7 @@ from .advise import run_advise
 from .analyze import run_analyze
 from .bench_policies import run_bench_policies
 from .check import run_check
+from .headroom import run_headroom
 from .max_pods import run_max_pods
 from .output import CommandError, Output
 from .parser import (
@@ -30,6 +31,7 @@ from .parser import (
     build_parser,
     check_source,
 )
+from .plan import run_plan
 from .replay import run_replay
 from .simulate import run_simulate
 
@@ -45,6 +47,8 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "simulate": run_simulate,
     "replay": run_replay,
     "bench-policies": run_bench_policies,
+    "headroom": run_headroom,
+    "plan": run_plan,
 }
 
 
@@ -56,6 +60,8 @@ def _check_args(args: argparse.Namespace) -> None:
     own_check = getattr(args, "check_args", None)
     if own_check is not None:  # a command that checks its own options
         own_check(parser, args)
+        return
+    if args.command == "plan":
         return
     if args.command == "max-pods":
         for option, value in (("--region", args.region), ("--profile", args.profile)):

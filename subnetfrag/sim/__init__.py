@@ -17,9 +17,12 @@ A layer above the core, the ipamd model and the pool: nothing below imports it.
   (in-process, a process pool, Dask), with :mod:`.stats`.
 - :func:`replay` (:mod:`.replay`): a CloudTrail trace of a subnet's ENI and
   address calls replayed as recorded, or under another policy or reservation.
+- :func:`headroom` (:mod:`.headroom`): how many more nodes fit in subnets as
+  they are now, with the same node model.
 """
 
 from .bench import BenchCell, BenchResult, bench
+from .headroom import HeadroomFigures, HeadroomResult, InvalidHeadroomArgument, headroom
 from .replay import AS_RECORDED, ReplayError, ReplayResult, SubnetReplay, replay, replay_files
 from .result import SERIES_KEYS, SUMMARY_KEYS, SimResult
 from .scenario import (
@@ -43,6 +46,9 @@ __all__ = [
     "TENANT_KINDS",
     "BenchCell",
     "BenchResult",
+    "HeadroomFigures",
+    "HeadroomResult",
+    "InvalidHeadroomArgument",
     "ReplayError",
     "ReplayResult",
     "Scenario",
@@ -50,6 +56,7 @@ __all__ = [
     "SimResult",
     "SubnetReplay",
     "bench",
+    "headroom",
     "parse_value",
     "replay",
     "replay_files",
