@@ -18,6 +18,7 @@ import bench_custom_policy  # registers a custom policy, as a user's module woul
 import pytest
 
 import subnetfrag as sf
+from subnetfrag.cli import main
 from subnetfrag.sim import Scenario
 from subnetfrag.sim.bench import RunTask, bench, run_task
 from subnetfrag.sim.executors import (
@@ -91,11 +92,12 @@ def _wait_for(path: Path, what: str, proc: subprocess.Popen[bytes], seconds: flo
         time.sleep(0.2)
 
 
-@pytest.fixture
-def dask_processes(tmp_path: Path) -> Iterator[str]:
+@pytest.fixture(scope="module")
+def dask_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`dask scheduler` and one `dask worker` as processes on 127.0.0.1; yields
     the scheduler's address; always stops both (by their own process ids)."""
     pytest.importorskip("distributed")
+    tmp_path = tmp_path_factory.mktemp("dask")
     info = tmp_path / "scheduler.json"
     common = ["--dashboard-address", "127.0.0.1:0"]
     procs: list[subprocess.Popen[bytes]] = []
@@ -145,6 +147,17 @@ def test_dask_scheduler_and_worker_from_their_command_lines(
         assert result.to_dict() == reference
     finally:
         ex.close()
+
+
+def test_bench_policies_on_the_command_line_with_a_scheduler(
+    dask_processes: str, reference: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["bench-policies", "steady-churn", "--set", "duration_s=900", "--seeds", "3",
+            "--policies", ",".join(POLICIES), "--scheduler", dask_processes,
+            "--format", "json"]  # fmt: skip
+    assert main(argv) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["cells"] == reference["cells"]
 
 
 def test_an_unreachable_scheduler_is_a_one_line_error() -> None:
