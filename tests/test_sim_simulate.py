@@ -182,9 +182,17 @@ def test_nodes_that_leave_give_everything_back() -> None:
 
 @pytest.mark.parametrize("name", Scenario.bundled_names())
 def test_each_bundled_scenario_runs_small_with_its_invariants_checked(name: str) -> None:
-    sc = Scenario.bundled(name).with_override("duration_s", 900)
-    if sc.phases[0].nodes > 8:
-        sc = sc.with_override("nodes", 8).with_override("pods", 8 * 12)
+    sc = Scenario.bundled(name).with_override("duration_s", 600)
+    # at most 8 nodes; what happens later in the full run happens within the 600 s here
+    for i, phase in enumerate(sc.phases):
+        if phase.nodes > 8:
+            sc = sc.with_override(f"phases.{i}.nodes", 8)
+            sc = sc.with_override(f"phases.{i}.pods", min(phase.pods, 8 * 12))
+        if phase.burst_pods:
+            sc = sc.with_override(f"phases.{i}.burst_interval_s", 200)
+            sc = sc.with_override(f"phases.{i}.burst_duration_s", 100)
+        if phase.ramp_s:
+            sc = sc.with_override(f"phases.{i}.at_s", 200).with_override(f"phases.{i}.ramp_s", 300)
     for policy in ("random", "pack"):
         s = simulate(sc, policy=policy, seed=11, debug=True).summary
         assert s["events"] > 0 and s["nodes"] <= 8
@@ -264,3 +272,37 @@ def test_custom_networking_puts_pod_enis_in_the_pod_subnet() -> None:
     assert pods_subnet.size - 5 - pods_subnet.free_ip_count() == 4 * (
         16 * plan.prefixes + plan.enis - 1
     )
+
+
+@pytest.mark.parametrize("discovery", [True, False])
+def test_without_subnet_discovery_a_node_keeps_its_enis_in_its_own_subnet(
+    discovery: bool,
+) -> None:
+    from random import Random
+
+    from subnetfrag.sim.cluster import Cluster
+
+    sc = Scenario.from_dict(
+        {
+            "name": "two-subnets",
+            "duration_s": 60,
+            "subnets": [{"cidr": "10.0.0.0/24"}, {"cidr": "10.0.1.0/24"}],
+            "cluster": {"instance_type": "m5.large", "subnet_discovery": discovery},
+            "phases": [{"at_s": 0, "nodes": 4, "pods": 0}],
+        }
+    )
+    cluster = Cluster(sc, "random", Random(3))
+    homes = []
+    for _ in range(4):
+        node = cluster.launch_node(0.0)
+        assert node is not None
+        for _ in range(27):  # three ENIs of 9 secondary addresses each
+            node.ipam.settle(0.0)
+            node.ipam.add_pod(now_s=0.0)
+        node.ipam.settle(0.0)
+        assert node.ipam.enis == 3
+        homes.append({str(node.alloc.subnet_offset(h)[0].cidr) for h in node.alloc.held})
+    if discovery:  # most-available: the ENIs of a node spread over both subnets
+        assert any(len(h) == 2 for h in homes)
+    else:
+        assert all(len(h) == 1 for h in homes)

@@ -60,18 +60,39 @@ class PoolAllocator:
 
     ``attach_eni(role=...)`` picks the subnet with ``node_pool`` (role
     ``"node"``) or ``pod_pool`` (``"pods"``, ``"trunk"``) and takes the ENI's
-    primary /32 there; prefixes and /32s come from the ENI's own subnet.
+    primary /32 there; prefixes and /32s come from the ENI's own subnet. With
+    ``same_subnet`` (``ENABLE_SUBNET_DISCOVERY=false`` without custom
+    networking) every ENI goes to the primary ENI's subnet, as the CNI then
+    creates ENIs in the node's own subnet (aws/amazon-vpc-cni-k8s
+    ``pkg/awsutils/awsutils.go``, ``createENI``).
     ``held`` maps every handle this node holds to its size (1 or 16), for the
     debug checks. Each operation is one subnet operation plus O(k) to choose
     among k subnets.
     """
 
-    __slots__ = ("_allocs", "_name", "_node_pool", "_pod_pool", "_subnets", "held")
+    __slots__ = (
+        "_allocs",
+        "_home",
+        "_name",
+        "_node_pool",
+        "_pod_pool",
+        "_same_subnet",
+        "_subnets",
+        "held",
+    )
 
     def __init__(
-        self, name: str, subnets: list[Subnet], node_pool: SubnetPool, pod_pool: SubnetPool
+        self,
+        name: str,
+        subnets: list[Subnet],
+        node_pool: SubnetPool,
+        pod_pool: SubnetPool,
+        *,
+        same_subnet: bool = False,
     ) -> None:
         self._name = name
+        self._same_subnet = same_subnet
+        self._home: Subnet | None = None
         self._subnets = subnets
         self._node_pool = node_pool
         self._pod_pool = pod_pool
@@ -87,10 +108,16 @@ class PoolAllocator:
     def attach_eni(self, *, role: str = "pods") -> int:
         """A new ENI's primary /32 in the subnet the selection rule picks;
         returns its handle. Raises InsufficientFreeAddresses. O(k)."""
-        pool = self._node_pool if role == "node" else self._pod_pool
-        subnet = pool.choose("ip")
+        subnet: Subnet | None
+        if role != "node" and self._same_subnet and self._home is not None:
+            subnet = self._home if self._home.available_ip_count() else None
+        else:
+            pool = self._node_pool if role == "node" else self._pod_pool
+            subnet = pool.choose("ip")
         if subnet is None:
             raise _NoSubnet("no subnet has an available address")
+        if role == "node":
+            self._home = subnet
         index = self._subnets.index(subnet)
         handle = (index << _SHIFT) | self._alloc(index).attach_eni(role=role)
         self.held[handle] = 1
@@ -242,7 +269,13 @@ class Cluster:
         None (and a counted ``InsufficientFreeAddressesInSubnet``) when no
         subnet has an address for it. O(k)."""
         nid = self._next_node
-        alloc = PoolAllocator(f"node-{nid}", self.subnets, self.node_pool, self.pod_pool)
+        alloc = PoolAllocator(
+            f"node-{nid}",
+            self.subnets,
+            self.node_pool,
+            self.pod_pool,
+            same_subnet=not self.settings.subnet_discovery and not self.settings.custom_networking,
+        )
         try:
             ipam = NodeIpam(self.settings, self.limits, alloc, now_s=now, rng=self._ipam_rng)
         except InsufficientFreeAddresses:
