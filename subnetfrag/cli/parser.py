@@ -460,6 +460,7 @@ def build_parser(version: str) -> ArgumentParser:
     mp.add_argument("--color", choices=COLOR_MODES, default="auto", help=_COLOR_HELP)
     _add_plan(commands)
     _add_simulate_command(commands)
+    _add_sweep_commands(commands)
     for command, sub in commands.choices.items():
         sub.set_defaults(command_parser=sub, command=command)
         _debug_option(sub, argparse.SUPPRESS)  # also after the command, without resetting it
@@ -483,6 +484,16 @@ def _debug_option(parser: argparse.ArgumentParser, default: object) -> None:
         default=default,
         help="on an internal error (exit status 70), print the traceback",
     )
+
+
+def _add_sweep_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``replay`` and ``bench-policies``: their modules define their options
+    (imported here, not at the top, because they import this module)."""
+    from .bench_policies import add_bench_parser
+    from .replay import add_replay_parser
+
+    add_replay_parser(commands)
+    add_bench_parser(commands)
 
 
 _PLAN_EPILOG = """\
