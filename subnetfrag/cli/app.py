@@ -31,6 +31,7 @@ from ..errors import SubnetFragError
 from ..render.terminal import printable
 from .advise import run_advise
 from .analyze import run_analyze
+from .bench_policies import run_bench_policies
 from .check import run_check
 from .headroom import run_headroom
 from .max_pods import run_max_pods
@@ -45,6 +46,7 @@ from .parser import (
     check_source,
 )
 from .plan import run_plan
+from .replay import run_replay
 from .serve import run_serve
 from .simulate import run_simulate
 
@@ -58,6 +60,8 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "advise": run_advise,
     "max-pods": run_max_pods,
     "simulate": run_simulate,
+    "replay": run_replay,
+    "bench-policies": run_bench_policies,
     "headroom": run_headroom,
     "plan": run_plan,
     "serve": run_serve,
@@ -69,6 +73,10 @@ def _check_args(args: argparse.Namespace) -> None:
     parser: argparse.ArgumentParser = args.command_parser
     if args.command == "simulate":
         return  # run_simulate checks its own options
+    own_check = getattr(args, "check_args", None)
+    if own_check is not None:  # a command that checks its own options
+        own_check(parser, args)
+        return
     if args.command == "plan":
         return
     if args.command == "max-pods":

@@ -556,6 +556,7 @@ def build_parser(version: str) -> ArgumentParser:
     add_cni_options(room)
     _add_plan(commands)
     _add_simulate_command(commands)
+    _add_sweep_commands(commands)
     # An alias shares its command's parser: each parser once, named by its command.
     names = {id(sub): name for name, sub in reversed(commands.choices.items())}
     for sub in {id(sub): sub for sub in commands.choices.values()}.values():
@@ -581,6 +582,16 @@ def _debug_option(parser: argparse.ArgumentParser, default: object) -> None:
         default=default,
         help="on an internal error (exit status 70), print the traceback",
     )
+
+
+def _add_sweep_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``replay`` and ``bench-policies``: their modules define their options
+    (imported here, not at the top, because they import this module)."""
+    from .bench_policies import add_bench_parser
+    from .replay import add_replay_parser
+
+    add_replay_parser(commands)
+    add_bench_parser(commands)
 
 
 _PLAN_EPILOG = """\

@@ -99,6 +99,11 @@ def add_simulate_parser(
         action="store_true",
         help="check the model's invariants after every event (slow; for debugging)",
     )
+    sim.add_argument(
+        "--plot",
+        metavar="FILE.png",
+        help="also draw the run's series as a PNG (pip install 'subnetfrag[plot]')",
+    )
     sim.add_argument("--color", choices=COLOR_MODES, default="auto", help=_COLOR_HELP)
     return sim
 
@@ -187,6 +192,10 @@ def run_simulate(args: argparse.Namespace, output: Output) -> int:
         if not sep or not key.strip():
             parser.error(f"--set takes KEY=VALUE, not {item!r}")
         overrides.append((key.strip(), parse_value(value)))
+    if args.plot:
+        from ..render.plots import require_matplotlib
+
+        require_matplotlib()  # fail now, not after the run
     scenario = Scenario.load(args.scenario)
     for key, value in overrides:
         scenario = scenario.with_override(key, value)
@@ -197,4 +206,8 @@ def run_simulate(args: argparse.Namespace, output: Output) -> int:
         output.write(result.series_csv())
     else:
         output.write(render_simulation(result, scenario))
+    if args.plot:
+        from ..render.plots import plot_simulation
+
+        plot_simulation(result, args.plot)
     return 0
