@@ -386,12 +386,14 @@ def build_parser(version: str) -> ArgumentParser:
 
     advise = commands.add_parser(
         "advise",
-        help="the repair plan (moves by owner, nodes to drain) and a prefix reservation",
+        help="what to do, per owner (drain nodes, move Lambda, endpoints...; delete leaked "
+        "ENIs), with the commands; a prefix reservation",
         description=_wrap(
-            "Say what would fix each subnet: the fewest address moves that free "
-            "more /28 blocks, grouped by owner (nodes to drain), and where a prefix CIDR "
-            "reservation should go, with the AWS CLI command and the Terraform block "
-            "that create it."
+            "Say what would fix each subnet: the leaked ENIs to delete; unless it already "
+            "has --want free /28s, the fewest address moves that recover the missing ones, "
+            "grouped by owner, each with the action and the command that frees its "
+            "addresses; and where a prefix CIDR reservation should go, with the AWS CLI "
+            "command and the Terraform block that create it."
         ),
         epilog=_ADVISE_EPILOG,
         formatter_class=_FORMATTER,
@@ -401,7 +403,8 @@ def build_parser(version: str) -> ArgumentParser:
         "--want",
         metavar="K",
         type=_positive,
-        help="free /28 blocks the repair plan should recover (default: 8)",
+        help="free /28 prefixes each subnet should have; the plan recovers the missing "
+        "ones (default: 8)",
     )
     advise.add_argument(
         "--prefixes",
