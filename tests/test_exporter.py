@@ -510,3 +510,16 @@ def test_an_unknown_headroom_instance_type_fails_before_serving(
     err = capsys.readouterr().err
     assert err.startswith("subnetfrag: error: unknown instance type 'm5.larg'")
     assert err.count("\n") == 1
+
+
+def test_serve_log_lines_escape_control_characters() -> None:
+    import io
+
+    from subnetfrag.cli.output import Output
+    from subnetfrag.cli.serve import _log
+
+    err = io.StringIO()
+    _log(Output.for_streams("never", out=io.StringIO(), err=err))(
+        "subnetfrag: warning: refresh failed: bad \x1b[31mtag"
+    )
+    assert err.getvalue() == "subnetfrag: warning: refresh failed: bad \\x1b[31mtag\n"

@@ -27,6 +27,7 @@ from ..aws import AwsState
 from ..exporter import Exporter, MetricsServer, run
 from ..instances import lookup
 from ..render.prometheus import headroom_families
+from ..render.terminal import printable
 from ..sim.headroom import headroom
 from .headroom import cni_settings
 from .output import CommandError, Output
@@ -108,7 +109,7 @@ def _headroom(args: argparse.Namespace) -> Callable[[AwsState], list[Metric]] | 
 
 def _log(output: Output) -> Callable[[str], None]:
     def log(line: str) -> None:
-        output.err.write(line + "\n")
+        output.err.write(printable(line) + "\n")  # messages may quote the input
         output.err.flush()
 
     return log
