@@ -172,3 +172,17 @@ def test_unknown_holder_is_named() -> None:
     info = BlockInfo(0, "10.0.0.0/28", "aws_reserved", 6, False, False)
     svg = render_svg([SvgPanel("t", [info], block_holders(s))])
     assert tooltip(cells(svg)[0]).endswith("unknown holder: 10.0.0.7")
+
+
+def test_control_characters_in_names_leave_the_document_well_formed() -> None:
+    s = Subnet("10.0.0.0/28", subnet_id="subnet-1")
+    evil = Owner(eni_id="eni-1", owner_class="other", description="a\x1b[31mb\x00c\x7fd\u202e")
+    s.allocate_ip("10.0.0.5", owner=evil)
+    panel = SvgPanel(
+        title="subnet-\x1b]0;x\x07 \x0bname", blocks=s.block_map(), holders=block_holders(s)
+    )
+    svg = render_svg([panel], title="map \x1b")
+    assert "\x1b" not in svg and "\x00" not in svg and "\x07" not in svg
+    root = ET.fromstring(svg.encode("utf-8"))  # raises on a character XML forbids
+    texts = " ".join(t for e in root.iter() for t in (e.text,) if t)
+    assert "\\x1b" in texts

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax import saxutils
 
 from ..addresses import format_ip, parse_ip
 from ..blockmap import BlockInfo
 from ..metrics import FragmentationReport
 from ..owner import Owner
 from ..subnet import PREFIX_LEN, Subnet
+from .terminal import printable
 
 __all__ = ["COLOURS", "LEGEND", "SvgPanel", "block_holders", "display_state", "render_svg"]
 
@@ -91,6 +92,20 @@ class SvgPanel:
     report: FragmentationReport | None = None  #: gives the headline numbers when set
 
 
+def _xml_text(text: object) -> str:
+    """``text`` as XML character data: control characters first made visible
+    by :func:`~subnetfrag.render.terminal.printable` (XML 1.0 forbids most of
+    them, so a tag holding an escape character would make the document
+    unreadable), then ``&``, ``<`` and ``>`` escaped. O(len)."""
+    return saxutils.escape(printable(text))
+
+
+def _xml_attr(text: object) -> str:
+    """``text`` as a quoted XML attribute value, made printable first as in
+    :func:`_xml_text`. O(len)."""
+    return saxutils.quoteattr(printable(text))
+
+
 def display_state(info: BlockInfo) -> str:
     """The state a cell is drawn in: the block's state, except that a free block
     inside a reservation is ``prefix_reserved`` or ``explicit_reserved``. O(1)."""
@@ -139,13 +154,15 @@ def block_holders(subnet: Subnet) -> dict[int, list[str]]:
 
 
 def _tooltip(info: BlockInfo, holders: Sequence[str]) -> str:
+    """The tooltip of one cell as XML character data: one line per holder,
+    each made printable (the line breaks between them are the tooltip's own)."""
     state = LEGEND[display_state(info)]
     head = f"{info.cidr}: {state}, {info.used} of 16 used"
     if info.in_prefix_reservation and info.state != "free":
         head += ", in a prefix reservation"
     if info.in_explicit_reservation and info.state != "free":
         head += ", in an explicit reservation"
-    return "\n".join([head, *holders])
+    return "\n".join(_xml_text(line) for line in (head, *holders))
 
 
 def _text_width(text: str) -> int:
@@ -178,7 +195,7 @@ def _swatches(
         if x > left and x + item_w > left + width:
             x, y = left, y + _LINE
         out.append(f'<rect x="{x}" y="{y}" width="{_CELL}" height="{_CELL}" {paint}/>')
-        out.append(f'<text x="{x + _CELL + 6}" y="{y + _CELL - 2}">{escape(text)}</text>')
+        out.append(f'<text x="{x + _CELL + 6}" y="{y + _CELL - 2}">{_xml_text(text)}</text>')
         x += item_w
     out.append("</g>")
     return out, y - top + _LINE
@@ -212,11 +229,11 @@ def _panel(panel: SvgPanel, top: int, columns: int, width: int) -> tuple[list[st
     panel's height."""
     out = ['<g class="subnet">']
     y = top + 12
-    out.append(f'<text class="title" x="{_MARGIN}" y="{y}">{escape(panel.title)}</text>')
+    out.append(f'<text class="title" x="{_MARGIN}" y="{y}">{_xml_text(panel.title)}</text>')
     if panel.report is not None:
         for line in _headline(panel.report):
             y += _LINE
-            out.append(f'<text class="headline" x="{_MARGIN}" y="{y}">{escape(line)}</text>')
+            out.append(f'<text class="headline" x="{_MARGIN}" y="{y}">{_xml_text(line)}</text>')
     legend, height = _swatches(
         _legend_items(panel.blocks), _MARGIN, y + 6, width - 2 * _MARGIN, "legend"
     )
@@ -242,7 +259,7 @@ def _panel(panel: SvgPanel, top: int, columns: int, width: int) -> tuple[list[st
         state = display_state(info)
         kind = _outline(info)
         outline = "" if kind is None else f' stroke="{COLOURS[kind]}" stroke-width="2"'
-        tip = escape(_tooltip(info, panel.holders.get(position, ())))
+        tip = _tooltip(info, panel.holders.get(position, ()))
         out.append(
             f'<rect class="block {state}" x="{x}" y="{cell_y}" width="{_CELL}" height="{_CELL}" '
             f'fill="{COLOURS[state]}"{outline}><title>{tip}</title></rect>'
@@ -279,7 +296,7 @@ def render_svg(panels: Sequence[SvgPanel], *, title: str = "subnetfrag block map
     most = max(len(p.blocks) for p in panels)
     columns = _NARROW_ROW if most <= _NARROW_LIMIT else _WIDE_ROW
     width = _width(panels, columns)
-    body: list[str] = [f"<title>{escape(title)}</title>", f"<style>{_STYLE}</style>"]
+    body: list[str] = [f"<title>{_xml_text(title)}</title>", f"<style>{_STYLE}</style>"]
     key = [(label, f'fill="{COLOURS[s]}"') for s, label in LEGEND.items()]
     elements, height = _swatches(key, _MARGIN, _MARGIN, width - 2 * _MARGIN, "key")
     body += elements
@@ -291,7 +308,7 @@ def render_svg(panels: Sequence[SvgPanel], *, title: str = "subnetfrag block map
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{width}" '
         f'height="{top}" viewBox="0 0 {width} {top}" role="img" '
-        f"aria-label={quoteattr(title)}>"
+        f"aria-label={_xml_attr(title)}>"
     )
     background = f'<rect width="{width}" height="{top}" fill="#ffffff"/>'
     return (
