@@ -9,13 +9,12 @@ import json
 
 from ..sim.headroom import HeadroomFigures, HeadroomResult, headroom
 from ..sim.scenario import SUBNET_SELECTIONS
+from .cni_options import add_cni_options, cni_settings
 from .output import Output
 from .sources import load_state
 
 __all__ = [
-    "add_cni_options",
     "add_headroom_parser",
-    "cni_settings",
     "render_headroom",
     "run_headroom",
 ]
@@ -75,47 +74,6 @@ def add_headroom_parser(
         "--format", choices=("text", "json"), default="text", help="text (default) or json"
     )
     return hr
-
-
-def add_cni_options(cni: argparse._ArgumentGroup) -> None:
-    """The VPC CNI settings as options (``--prefix-delegation``, the warm
-    targets, ``--max-eni``, ``--max-pods``, ``--security-groups-for-pods``);
-    :func:`cni_settings` reads them back. Shared by ``headroom`` and ``serve``.
-    O(1)."""
-    from .parser import _non_negative, _positive
-
-    cni.add_argument(
-        "--prefix-delegation", action="store_true", help="ENABLE_PREFIX_DELEGATION=true"
-    )
-    for flag, default, what in (
-        ("--warm-prefix-target", 1, "WARM_PREFIX_TARGET (default 1, as the CNI manifest sets)"),
-        ("--warm-ip-target", None, "WARM_IP_TARGET (default unset)"),
-        ("--minimum-ip-target", None, "MINIMUM_IP_TARGET (default unset)"),
-        ("--warm-eni-target", 1, "WARM_ENI_TARGET (default 1)"),
-    ):
-        cni.add_argument(flag, metavar="N", type=_non_negative, default=default, help=what)
-    cni.add_argument("--max-eni", metavar="N", type=_positive, help="MAX_ENI")
-    cni.add_argument("--max-pods", metavar="N", type=_positive, help="the kubelet's max pods")
-    cni.add_argument(
-        "--security-groups-for-pods",
-        action="store_true",
-        help="ENABLE_POD_ENI=true (a trunk ENI per node)",
-    )
-
-
-def cni_settings(args: argparse.Namespace) -> dict[str, object]:
-    """The settings :func:`add_cni_options` read, as
-    :func:`~subnetfrag.sim.headroom.headroom` takes them. O(1)."""
-    return {
-        "prefix_delegation": args.prefix_delegation,
-        "warm_prefix_target": args.warm_prefix_target,
-        "warm_ip_target": args.warm_ip_target,
-        "minimum_ip_target": args.minimum_ip_target,
-        "warm_eni_target": args.warm_eni_target,
-        "max_eni": args.max_eni,
-        "max_pods": args.max_pods,
-        "security_groups_for_pods": args.security_groups_for_pods,
-    }
 
 
 def _line(label: str, fig: HeadroomFigures, pods_per_node: int, instance_type: str) -> str:

@@ -554,7 +554,7 @@ def build_parser(version: str) -> ArgumentParser:
         help="random placements per refresh (default: 100; seed 0, so an unchanged "
         "subnet gives unchanged gauges)",
     )
-    from .headroom import add_cni_options
+    from .cni_options import add_cni_options
 
     add_cni_options(room)
     _add_plan(commands)
@@ -636,35 +636,9 @@ def _add_plan(commands: argparse._SubParsersAction) -> None:  # type: ignore[typ
         "--pods-per-node", required=True, type=_non_negative, metavar="N",
         help="pods per node that need a VPC address",
     )  # fmt: skip
-    plan.add_argument(
-        "--prefix-delegation", action="store_true",
-        help="prefix mode (ENABLE_PREFIX_DELEGATION=true); default secondary-IP mode",
-    )  # fmt: skip
-    for option, default, what in (
-        ("--warm-prefix-target", 1, "WARM_PREFIX_TARGET (default 1, as the CNI manifest sets)"),
-        ("--warm-ip-target", None, "WARM_IP_TARGET (default unset)"),
-        ("--minimum-ip-target", None, "MINIMUM_IP_TARGET (default unset)"),
-        ("--warm-eni-target", 1, "WARM_ENI_TARGET (default 1)"),
-    ):
-        plan.add_argument(option, type=_non_negative, default=default, metavar="N", help=what)
-    plan.add_argument("--max-eni", type=_positive, metavar="N", help="MAX_ENI (default unset)")
-    plan.add_argument(
-        "--max-pods", type=_positive, metavar="N",
-        help="the kubelet's max pods (default: what --bootstrap sets)",
-    )  # fmt: skip
-    plan.add_argument(
-        "--bootstrap", choices=BOOTSTRAPS, default=None,
-        help="take max pods from this bootstrapper's default (default: EKS's recommended "
-        "value, the AL2 calculator's)",
-    )  # fmt: skip
-    plan.add_argument(
-        "--custom-networking", action="store_true",
-        help="custom networking: pods in their own subnet, the primary ENI carries none",
-    )  # fmt: skip
-    plan.add_argument(
-        "--security-groups-for-pods", action="store_true",
-        help="ENABLE_POD_ENI: a trunk ENI takes one ENI slot",
-    )  # fmt: skip
+    from .cni_options import add_cni_options
+
+    add_cni_options(plan, planning=True)
     plan.add_argument(
         "--headroom", type=_headroom, default=0.0, metavar="F",
         help="size the subnets for this much more (0.25 = 25%%; default 0)",

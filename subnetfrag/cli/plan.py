@@ -11,6 +11,7 @@ import json
 from ..capacity import CapacityPlan, plan_capacity
 from ..instances import UnknownInstanceType
 from ..render.terminal import Style
+from .cni_options import cni_settings
 from .output import CommandError, Output
 
 __all__ = ["render_plan", "run_plan"]
@@ -65,17 +66,8 @@ def run_plan(args: argparse.Namespace, output: Output) -> int:
             nodes=args.nodes,
             pods_per_node=args.pods_per_node,
             instance_type=args.instance_type,
-            prefix_delegation=args.prefix_delegation,
-            warm_prefix_target=args.warm_prefix_target,
-            warm_ip_target=args.warm_ip_target,
-            minimum_ip_target=args.minimum_ip_target,
-            warm_eni_target=args.warm_eni_target,
-            custom_networking=args.custom_networking,
             headroom=args.headroom,
-            max_eni=args.max_eni,
-            max_pods=args.max_pods,
-            security_groups_for_pods=args.security_groups_for_pods,
-            bootstrap=args.bootstrap,
+            **cni_settings(args),
         )
     except UnknownInstanceType as exc:
         hint = f"did you mean {', '.join(exc.suggestions)}? " if exc.suggestions else ""

@@ -29,7 +29,7 @@ from ..instances import lookup
 from ..render.prometheus import headroom_families
 from ..render.terminal import printable
 from ..sim.headroom import headroom
-from .headroom import cni_settings
+from .cni_options import cni_settings
 from .output import CommandError, Output
 from .parser import EXIT_OK
 from .sources import load_state
