@@ -237,6 +237,19 @@ class Subnet:
             f"free={m.nfree:,} available={m.navailable:,} free_prefixes={m.ncandidates:,}>"
         )
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle support: every slot but the weak reference to a pending lazy
+        message (built first, so a live exception keeps its text). O(1),
+        plus O(size) when a failure's message is pending."""
+        if self._pending is not None:
+            self._settle()
+        return {name: getattr(self, name) for name in self.__slots__ if name != "_pending"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        self._pending = None
+
     # --------------------------------------------------------------- counts
 
     def free_ip_count(self) -> int:
