@@ -91,16 +91,21 @@ def _fmt_time(seconds: float) -> str:
 
 
 def print_table(title: str, rows: list[Row]) -> None:
-    """Print ``rows`` as a table: time per call, the baseline, the ratio and
-    (where the issue sets one) the target ratio with a verdict."""
+    """Print ``rows`` as a table: time per call, the baseline with its time in
+    this comparison (measured alongside, so it may differ a little from its
+    own row), the ratio and (where the issue sets one) the target ratio with a
+    verdict."""
     print(f"\n## {title}")
     width = max(len(r.name) for r in rows)
-    vwidth = max((len(r.versus) for r in rows), default=0)
+    shown = [
+        f"{r.versus} ({_fmt_time(r.versus_seconds).strip()})" if r.versus else "" for r in rows
+    ]
+    vwidth = max((len(v) for v in shown), default=0)
     print(f"{'operation':<{width}}  {'time':>12}  {'versus':<{vwidth}}  {'ratio':>9}  target")
-    for r in rows:
+    for r, versus in zip(rows, shown, strict=True):
         ratio = f"{r.ratio:8.2f}x" if r.versus_seconds else " " * 9
         target = ""
         if r.budget is not None:
             verdict = "ok" if r.ratio <= r.budget else "OVER"
             target = f"<= {r.budget:g}x {verdict}"
-        print(f"{r.name:<{width}}  {_fmt_time(r.seconds)}  {r.versus:<{vwidth}}  {ratio}  {target}")
+        print(f"{r.name:<{width}}  {_fmt_time(r.seconds)}  {versus:<{vwidth}}  {ratio}  {target}")
