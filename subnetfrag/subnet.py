@@ -127,6 +127,12 @@ class Subnet:
     str or None, or a ``seed`` of another type (a bool or a float included).
     O(size) to build.
 
+    **The integer door.** :meth:`allocate_ip_offset`,
+    :meth:`allocate_prefix_offset`, :meth:`release_offset` and
+    :meth:`allocation_size_at` take and return offsets from :attr:`first`
+    (integers, no netaddr object): the path for simulations and other hot
+    loops. The netaddr API is a thin wrapper over them (docs/performance.md).
+
     **Threads.** A Subnet is a plain data structure with no lock of its own:
     one thread at a time may change it (allocate, release, reserve, unreserve,
     load), and no reader (counts, reports, ``to_dict``, iteration) may run
