@@ -1,33 +1,47 @@
-# make run: create .venv if needed and run the main job (subnetfrag analyze) on the bundled example.
-# make test: create .venv if needed, then lint (ruff, mypy) and the whole test suite.
+# make run: create .venv if needed, install the package alone, and run the main job
+#           (subnetfrag analyze) on the bundled example.
+# make test: create .venv if needed, install the package with its test extras, then lint
+#            (ruff, mypy) and run the whole test suite, deterministically (hypothesis `ci`).
+# make test-thorough: the same suite with hypothesis exploring (random, 10x the examples).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint pytest bench clean
+.PHONY: run test test-thorough lint pytest bench clean
 
-$(STAMP): pyproject.toml
+$(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "subnetfrag needs Python 3.11 or newer (found $$($(PYTHON) --version))" >&2; exit 1; }
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	$(PYTHON) -m venv $(VENV)
 
-run: $(STAMP)
+# What running needs: the package and its two dependencies (seconds).
+$(RUN_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	touch $(RUN_STAMP)
+
+# What testing needs: the test extras too (pytest, hypothesis, ruff, mypy, moto, ...).
+$(TEST_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(RUN_STAMP) $(TEST_STAMP)
+
+run: $(RUN_STAMP)
 	$(PY) -m subnetfrag analyze --example
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(PY) -m ruff check subnetfrag tests benchmarks
 	$(PY) -m mypy
 
-pytest: $(STAMP)
-	$(PY) -m pytest
+pytest: $(TEST_STAMP)
+	HYPOTHESIS_PROFILE=ci $(PY) -m pytest
 
 test: lint pytest
 
-bench: $(STAMP)
+test-thorough: $(TEST_STAMP)
+	HYPOTHESIS_PROFILE=thorough $(PY) -m pytest
+
+bench: $(TEST_STAMP)
 	$(PY) -m benchmarks
 
 clean:

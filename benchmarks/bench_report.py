@@ -3,8 +3,7 @@ method of the analysis tool users run today.
 
 Run: ``make bench`` (all suites) or ``python -m benchmarks.bench_report``.
 
-The baseline reimplements, from the rules documented in
-../shared/reference/aws-ip-facts.md, how the AWS support tool
+The baseline reimplements, from the rules its README documents, how the AWS support tool
 (``awslabs/aws-support-tools``, ``EKS/subnet-fragmentation``) analyses a
 subnet: Python sets of address strings for the subnet, the AWS-reserved, used
 and prefix addresses, then every /28 classified from the set of its 16

@@ -63,7 +63,13 @@ class World:
         self.day = 0
 
     def hexid(self, prefix: str, n: int = 17) -> str:
-        return prefix + "".join(self.rng.choice("0123456789abcdef") for _ in range(n))
+        """``prefix`` and random hex digits, ``n`` digits after the dash in
+        all: AWS's ids (``eni-0...``, ``i-0...``, ``sg-0...``) have 17, the
+        leading 0 of ``prefix`` included. ``n`` digits are drawn either way,
+        so that the rest of the example does not depend on the prefix."""
+        digits = "".join(self.rng.choice("0123456789abcdef") for _ in range(n))
+        leading = len(prefix) - len(prefix.rstrip("0123456789abcdef")) if "-" in prefix else 0
+        return prefix + digits[: n - leading]
 
     def when(self) -> str:
         self.day += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from pathlib import Path
 from types import ModuleType
 
@@ -93,3 +94,19 @@ def test_load_example_equals_loading_the_files() -> None:
     )
     example = load_example(seed=1)
     assert [s.subnet.to_dict() for s in by_files] == [s.subnet.to_dict() for s in example]
+
+
+def test_every_id_in_the_example_has_17_hex_digits_as_aws_ids_do() -> None:
+    # eni-0123456789abcdef0, i-..., sg-..., vpce-..., scr-..., eni-attach-...
+    pattern = re.compile(
+        r"\b((?:eni-attach|ela-attach|subnet|vpce|vpc|eni|scr|sg|i)-([0-9a-f]+))\b"
+    )
+    ids = {}
+    for path in example_paths().values():
+        ids.update(pattern.findall(path.read_text()))
+    kinds = {whole.rsplit("-", 1)[0] for whole in ids}
+    assert {"subnet", "vpc", "eni", "i", "sg", "vpce", "scr", "eni-attach"} <= kinds
+    assert {whole for whole, digits in ids.items() if len(digits) != 17} == set()
+    # Descriptions that name an instance name it with 17 digits too.
+    text = example_paths()["describe-network-interfaces"].read_text()
+    assert not re.search(r"aws-K8S-i-[0-9a-f]{18}", text)

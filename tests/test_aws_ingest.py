@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ import boto3
 import pytest
 from botocore.exceptions import ParamValidationError
 from botocore.stub import Stubber
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from subnetfrag import Owner, SubnetFragError
 from subnetfrag.aws import (
@@ -285,7 +288,11 @@ def test_without_reservations_the_model_differs_and_says_why() -> None:
     assert a.subnet.available_ip_count() == 188
     assert a.available_difference == 157 - 188
     (w,) = a.warnings
-    assert w.kind == "available-mismatch" and w.subnet_id == A
+    # 31 of the 94 addresses EC2 counts as taken are missing (the reserved
+    # ones): more than 16 and a quarter, so the input reads as incomplete.
+    assert a.taken_reported == 251 - 157 and a.missing_addresses == 31
+    assert a.input_incomplete
+    assert w.kind == "input-incomplete" and w.subnet_id == A
     assert "157" in w.message and "188" in w.message
     assert "get-subnet-cidr-reservations" in w.message
 
@@ -468,11 +475,17 @@ def test_ipv6_only_subnet_asked_for_is_an_error_found_is_skipped() -> None:
         (lambda d: d["NetworkInterfaces"][0].update(TagSet=[{"Value": "x"}]), r"TagSet\[0\]"),
     ],
 )
-def test_bad_eni_records(mutate: Any, message: str) -> None:
+def test_bad_eni_records(mutate: Any, message: str, tmp_path: Path) -> None:
     doc = json.loads((FIX / "enis.json").read_text())
     mutate(doc)
     with pytest.raises(AwsInputError, match=message):
         load_files(FIX / "subnets.json", doc)
+    # The same from a file, whose records the decoder reduces as it reads
+    # them: a bad one is left for the same message, naming the file.
+    (tmp_path / "enis.json").write_text(json.dumps(doc))
+    with pytest.raises(AwsInputError, match=message) as info:
+        load_files(FIX / "subnets.json", tmp_path / "enis.json")
+    assert str(info.value).startswith(f"{tmp_path / 'enis.json'}: ")
 
 
 @pytest.mark.parametrize(
@@ -526,3 +539,113 @@ def test_json_pages_of_the_wrong_kind_in_a_list() -> None:
 def test_a_non_json_source_type_is_refused() -> None:
     with pytest.raises(AwsInputError, match="must be a path"):
         load_files(FIX / "subnets.json", 42)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------- incomplete input
+
+
+@settings(max_examples=60)
+@given(
+    plen=st.integers(min_value=22, max_value=28),
+    data=st.data(),
+)
+def test_incomplete_is_more_than_16_missing_and_more_than_a_quarter(
+    plen: int, data: st.DataObject
+) -> None:
+    usable = (1 << (32 - plen)) - 5
+    read = data.draw(st.integers(min_value=0, max_value=min(usable, 300)), label="read")
+    available = data.draw(st.integers(min_value=0, max_value=usable), label="available")
+    # ``read`` addresses on one ENI, from .4 up (.0-.3 are AWS-reserved).
+    addresses = [f"10.2.{(4 + i) // 256}.{(4 + i) % 256}" for i in range(read)]
+    enis: list[dict[str, Any]] = []
+    if addresses:
+        enis.append(
+            {
+                "NetworkInterfaceId": "eni-0aaa0000000000001",
+                "SubnetId": A,
+                "PrivateIpAddresses": [
+                    {"PrivateIpAddress": a, "Primary": i == 0} for i, a in enumerate(addresses)
+                ],
+            }
+        )
+    subnets = {
+        "Subnets": [
+            {"SubnetId": A, "CidrBlock": f"10.2.0.0/{plen}", "AvailableIpAddressCount": available}
+        ]
+    }
+    aws = load_files(subnets, {"NetworkInterfaces": enis}, {"SubnetIpv4CidrReservations": []})[A]
+    taken = usable - available  # what EC2 counts as taken
+    missing = max(0, taken - read)
+    assert (aws.taken_reported, aws.missing_addresses) == (taken, missing)
+    assert aws.input_incomplete == (missing > 16 and 4 * missing > taken)
+    kinds = [w.kind for w in aws.warnings]
+    if aws.input_incomplete:
+        assert kinds == ["input-incomplete"]
+    else:
+        assert kinds == ([] if taken == read else ["available-mismatch"])
+
+
+def test_an_available_count_beyond_the_subnet_is_an_input_error() -> None:
+    for count in (-1, 252, 10**4000):
+        subnets = {
+            "Subnets": [
+                {"SubnetId": A, "CidrBlock": "10.2.0.0/24", "AvailableIpAddressCount": count}
+            ]
+        }
+        with pytest.raises(AwsInputError, match="AvailableIpAddressCount must be 0-251"):
+            load_files(subnets, {"NetworkInterfaces": []})
+
+
+def test_a_huge_bad_value_is_shown_cut_short() -> None:
+    for bad in (["x" * 100_000], 10**5000, [[[[[[1]]]]]]):
+        rec = {"SubnetId": A, "CidrBlock": "10.2.0.0/24", "VpcId": bad}
+        with pytest.raises(AwsInputError, match="VpcId must be a string, not") as info:
+            load_files({"Subnets": [rec]}, {"NetworkInterfaces": []})
+        assert len(str(info.value)) < 200
+
+
+# ------------------------------------------------------------------ memory
+
+
+def test_reading_a_large_eni_file_holds_little_more_than_its_text(tmp_path: Path) -> None:
+    """Issue 8: the parsed records and their nested objects (several times
+    the file) were all held at once. Now each record is reduced as the
+    decoder builds it: beyond the model left at the end, the reading costs
+    less than twice the file (its text and the reduced records)."""
+
+    def ip(v: int) -> str:
+        return f"10.3.{v >> 8}.{v & 255}"
+
+    enis = []
+    for n in range(3000):
+        first = 16 + 4 * n
+        enis.append(
+            {
+                "Attachment": {"DeviceIndex": 1, "InstanceId": f"i-0{n // 3:016x}"},
+                "Description": f"aws-K8S-i-0{n // 3:016x}",
+                "Groups": [{"GroupName": "eks-cluster-sg", "GroupId": "sg-0123456789abcdef0"}],
+                "InterfaceType": "interface",
+                "MacAddress": f"0a:00:00:00:{n >> 8 & 255:02x}:{n & 255:02x}",
+                "NetworkInterfaceId": f"eni-0{n:016x}",
+                "PrivateIpAddress": ip(first),
+                "PrivateIpAddresses": [
+                    {"Primary": i == 0, "PrivateIpAddress": ip(first + i)} for i in range(3)
+                ],
+                "Status": "in-use",
+                "SubnetId": A,
+                "TagSet": [{"Key": "cluster.k8s.amazonaws.com/name", "Value": "demo"}],
+            }
+        )
+    path = tmp_path / "enis.json"
+    path.write_text(json.dumps({"NetworkInterfaces": enis}))
+    del enis
+    size = path.stat().st_size
+    subnets = {"Subnets": [{"SubnetId": A, "CidrBlock": "10.3.0.0/16"}]}
+    tracemalloc.start()
+    try:
+        state = load_files(subnets, path)
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert state[A].eni_count == 3000 and len(state[A].subnet.allocations()) == 9000
+    assert peak - held < 2 * size, (peak - held) / size

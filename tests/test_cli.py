@@ -19,7 +19,15 @@ from botocore.stub import Stubber
 
 from subnetfrag.advice import apply_defrag, plan_defrag, suggest_reservation
 from subnetfrag.aws import load_example, load_files
-from subnetfrag.cli import EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_OK, EXIT_USAGE, main
+from subnetfrag.cli import (
+    EXIT_CHECK_FAILED,
+    EXIT_ERROR,
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    EXIT_USAGE,
+    EXIT_WARNINGS,
+    main,
+)
 from subnetfrag.cli.advise import advise_subnet
 from subnetfrag.maxpods import max_pods
 from subnetfrag.subnet import Subnet
@@ -200,10 +208,14 @@ def test_analyze_json_has_exactly_the_report_keys_plus_owners_and_warnings(
     assert [d["subnet_id"] for d in docs] == [A, B]
     for doc, aws in zip(docs, state, strict=True):
         report = aws.subnet.report().to_dict()
-        assert set(doc) == set(report) | {"owners", "warnings"}
+        assert set(doc) == set(report) | {
+            "owners", "warnings", "input_complete", "missing_addresses",
+        }  # fmt: skip
         assert {k: doc[k] for k in report} == report
         assert doc["owners"] == aws.owner_summary()
         assert doc["warnings"] == [w.to_dict() for w in aws.warnings]
+        assert doc["input_complete"] is True
+        assert doc["missing_addresses"] == aws.missing_addresses
     # A: AvailableIpAddressCount 50 differs from the model: a warning in the JSON.
     assert [w["kind"] for w in docs[0]["warnings"]] == ["available-mismatch"]
     assert docs[0]["owners"]["lambda"] == {"addresses": 1, "prefixes": 0, "enis": 1}
@@ -760,3 +772,83 @@ def test_ascii_block_map_when_stdout_cannot_encode_the_symbols(
 def test_console_script_is_cli_main() -> None:
     (script,) = entry_points(group="console_scripts", name="subnetfrag")
     assert script.load() is main
+
+
+# ----------------------------------------------------- incomplete input
+
+
+def _wrong_region_files(tmp_path: Path, available: int) -> list[str]:
+    """B (10.1.1.0/24, 251 usable) with EC2's AvailableIpAddressCount
+    ``available`` and an ENI file that holds none of its ENIs (another
+    subnet's, as a file saved in the wrong region would)."""
+    sub = {"Subnets": [subnet_record(B, "10.1.1.0/24", available)]}
+    enis = {"NetworkInterfaces": [eni_record("eni-0ddd0000000000001", A, ["10.1.0.9"])]}
+    (tmp_path / "s.json").write_text(json.dumps(sub))
+    (tmp_path / "e.json").write_text(json.dumps(enis))
+    return ["--subnets", str(tmp_path / "s.json"), "--enis", str(tmp_path / "e.json")]
+
+
+def test_an_eni_file_that_misses_the_subnet_gives_no_health_band(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    argv = _wrong_region_files(tmp_path, 251 - 120)  # EC2: 120 addresses in use
+    status, out, _ = run(capsys, "analyze", *argv)
+    assert status == EXIT_OK
+    assert "HEALTHY" not in out and "INCOMPLETE INPUT" in out
+    assert "(at most: the input is incomplete)" in out
+    assert "120 of the 120 addresses EC2 counts as taken (100%)" in out
+    (doc,) = json.loads(run(capsys, "analyze", *argv, "--format", "json")[1])
+    assert doc["aws_severity"] is None and doc["input_complete"] is False
+    assert doc["missing_addresses"] == 120
+    assert [w["kind"] for w in doc["warnings"]] == ["input-incomplete"]
+    prom = run(capsys, "analyze", *argv, "--format", "prometheus")[1]
+    assert f'subnetfrag_input_incomplete{{subnet_id="{B}",cidr="10.1.1.0/24"}} 1' in prom
+    assert f'subnetfrag_missing_addresses{{subnet_id="{B}",cidr="10.1.1.0/24"}} 120' in prom
+    assert not [line for line in prom.splitlines() if "aws_severity{" in line and line[-2:] == " 1"]
+
+
+def test_check_fails_an_incomplete_subnet_with_its_own_status(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    argv = ["check", *_wrong_region_files(tmp_path, 251 - 120), "--min-free-prefixes", "8"]
+    status, out, err = run(capsys, *argv)
+    assert status == EXIT_INCOMPLETE == 4
+    assert out.startswith(f"INCOMPLETE {B} 10.1.1.0/24: 120 of the 120 addresses")
+    assert "subnetfrag: warning: " in err and "the input is incomplete" in err
+    # --allow-incomplete checks it on what was read: 14 free /28s pass 8.
+    assert run(capsys, *argv, "--allow-incomplete") == (EXIT_OK, "", err)
+    # ... and a threshold it fails even so fails it: 1 wins over 4.
+    status, out, _ = run(capsys, *argv[:-1], "15")
+    assert status == EXIT_CHECK_FAILED and out.startswith(f"FAIL {B} ")
+
+
+def test_check_strict_fails_on_any_warning(
+    capsys: pytest.CaptureFixture[str], files: dict[str, str], tmp_path: Path
+) -> None:
+    # A's AvailableIpAddressCount differs a little from the model: a warning.
+    argv = ["check", *file_args(files), "--min-free-prefixes", "0"]
+    assert run(capsys, *argv)[0] == EXIT_OK
+    status, out, err = run(capsys, *argv, "--strict")
+    assert status == EXIT_WARNINGS == 5
+    assert out == "WARNINGS 1 warning about the input (--strict; see standard error)\n"
+    assert err.count("subnetfrag: warning: ") == 1
+    wrong = ["check", *_wrong_region_files(tmp_path, 251 - 120), "--min-free-prefixes", "0"]
+    assert run(capsys, *wrong, "--strict")[0] == EXIT_INCOMPLETE  # 4 wins over 5
+    assert run(capsys, *wrong, "--strict", "--allow-incomplete")[0] == EXIT_WARNINGS
+    clean = _wrong_region_files(tmp_path, 251)  # EC2 agrees: nothing in use
+    assert run(capsys, "check", *clean, "--min-free-prefixes", "0", "--strict")[:2] == (0, "")
+
+
+@pytest.mark.parametrize(
+    ("taken", "complete"),
+    [
+        (16, True),  # 16 missing: not more than the absolute floor
+        (17, False),  # 17 of 17: more than 16 and more than a quarter
+        (0, True),
+    ],
+)
+def test_the_incomplete_threshold_at_its_edges(tmp_path: Path, taken: int, complete: bool) -> None:
+    argv = _wrong_region_files(tmp_path, 251 - taken)
+    state = load_files(argv[1], argv[3])
+    assert state[B].missing_addresses == taken
+    assert state[B].input_incomplete is not complete

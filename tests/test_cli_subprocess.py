@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 from test_metrics import REPORT_KEYS
 from test_render_prometheus import parse_exposition
 
@@ -43,7 +45,7 @@ def test_analyze_json_and_svg(tmp_path: Path) -> None:
     done = subnetfrag("analyze", "--example", "--format", "json", "--svg", str(svg))
     assert (done.returncode, done.stderr) == (0, "")
     (doc,) = json.loads(done.stdout)
-    assert set(doc) == REPORT_KEYS | {"owners", "warnings"}
+    assert set(doc) == REPORT_KEYS | {"owners", "warnings", "input_complete", "missing_addresses"}
     report = example_report()
     assert {k: doc[k] for k in REPORT_KEYS} == report.to_dict()
     assert set(doc["addresses"]) == {"total", "aws_reserved", "allocated", "free", "available"}
@@ -142,3 +144,122 @@ def test_max_pods() -> None:
     assert "8 ENIs x (30 - 1) + 2 = 234 (uncapped)" in text.stdout
     unknown = subnetfrag("max-pods", "m5.larg")
     assert unknown.returncode == 3 and "did you mean m5.large" in unknown.stderr
+
+
+ENIS_NONE = json.dumps({"NetworkInterfaces": []})
+SUBNET_OK = {"SubnetId": "subnet-0aaa0000000000001", "CidrBlock": "10.1.0.0/24"}
+
+
+@pytest.mark.parametrize(
+    ("which", "text", "says"),
+    [
+        ("subnets", "[" * 100_000, "nested too deeply"),
+        ("enis", '{"NetworkInterfaces": ' + "[" * 100_000, "nested too deeply"),
+        ("reservations", "{" + '"a":{' * 50_000, "nested too deeply"),
+        (
+            "subnets",
+            json.dumps({"Subnets": [{**SUBNET_OK, "AvailableIpAddressCount": 0}]}).replace(
+                ": 0}", ": " + "9" * 5000 + "}"
+            ),
+            "digits",
+        ),
+        ("enis", '{"NetworkInterfaces": [{"DeviceIndex": ' + "1" * 5000 + "}]}", "digits"),
+        ("reservations", "[" + "7" * 5000 + "]", "digits"),
+    ],
+)
+def test_hostile_json_is_an_input_error(tmp_path: Path, which: str, text: str, says: str) -> None:
+    files = {
+        "subnets": json.dumps({"Subnets": [SUBNET_OK]}),
+        "enis": ENIS_NONE,
+        "reservations": json.dumps({"SubnetIpv4CidrReservations": []}),
+    }
+    files[which] = text
+    argv = []
+    for name, body in files.items():
+        (tmp_path / f"{name}.json").write_text(body)
+        argv += [f"--{name}", str(tmp_path / f"{name}.json")]
+    done = subnetfrag("check", *argv, "--min-free-prefixes", "1")
+    assert (done.returncode, done.stdout) == (3, ""), done.stderr[-300:]
+    assert done.stderr.startswith(f"subnetfrag: error: {tmp_path / which}.json: ")
+    assert says in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_a_bug_is_one_line_and_status_70_traceback_only_with_debug(tmp_path: Path) -> None:
+    # A bug planted through a file the interpreter runs at start-up
+    # (sitecustomize): the report raises what no input can cause.
+    (tmp_path / "sitecustomize.py").write_text(
+        "import subnetfrag.metrics as m\n"
+        "def broken(self):\n"
+        "    raise ZeroDivisionError('planted bug')\n"
+        "m.FragmentationReport.to_dict = broken\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), env.get("PYTHONPATH", "")])
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "subnetfrag", *argv],
+            capture_output=True, text=True, env=env, timeout=120, check=False,
+        )  # fmt: skip
+
+    quiet = run("analyze", "--example", "--format", "json")
+    assert (quiet.returncode, quiet.stdout) == (70, "")
+    assert quiet.stderr.count("\n") == 1 and "Traceback" not in quiet.stderr
+    assert quiet.stderr.startswith("subnetfrag: internal error: ZeroDivisionError: planted bug")
+    assert "--debug" in quiet.stderr
+    loud = run("--debug", "analyze", "--example", "--format", "json")
+    assert loud.returncode == 70
+    assert "Traceback (most recent call last)" in loud.stderr
+    assert "planted bug" in loud.stderr.splitlines()[-1]
+
+
+def test_control_characters_from_the_input_never_reach_the_terminal(tmp_path: Path) -> None:
+    evil = "\x1b[31mred\x1b]0;title\x07\nnext line\x9b2J\u202eevil"
+    subnet = {
+        **SUBNET_OK,
+        "AvailableIpAddressCount": 250,
+        "Tags": [{"Key": "Name", "Value": evil}, {"Key": "Owner", "Value": None}],
+    }
+    eni = {
+        "NetworkInterfaceId": "eni-0aaa0000000000001\x1b[2J",
+        "SubnetId": SUBNET_OK["SubnetId"],
+        "Description": evil,
+        "PrivateIpAddresses": [{"PrivateIpAddress": "10.1.0.9", "Primary": True}],
+    }
+    (tmp_path / "s.json").write_text(json.dumps({"Subnets": [subnet]}))
+    (tmp_path / "e.json").write_text(json.dumps({"NetworkInterfaces": [eni, eni]}))
+    files = ["--subnets", str(tmp_path / "s.json"), "--enis", str(tmp_path / "e.json")]
+
+    def assert_clean(text: str, colour: bool = False) -> None:
+        if colour:  # only the colours subnetfrag itself writes: SGR sequences
+            text = re.sub(r"\x1b\[[0-9;]*m", "", text)
+        assert not [c for c in text if c != "\n" and (c < " " or "\x7f" <= c < "\xa0")], text
+        assert "\u202e" not in text
+
+    for argv in (
+        ["analyze", *files],
+        ["analyze", *files, "--color", "always"],
+        ["advise", *files, "--color", "always"],
+        ["check", *files, "--min-free-prefixes", "99", "--color", "always"],
+        ["analyze", *files, "--subnet-id", "subnet-\x1b[2Jx"],
+    ):
+        done = subnetfrag(*argv)
+        assert done.returncode in (0, 1, 3), done.stderr
+        assert_clean(done.stdout, colour="always" in argv)
+        assert_clean(done.stderr)
+    text = subnetfrag("analyze", *files).stdout
+    # The Name tag, escaped; the duplicate ENI's warning names it escaped.
+    assert '"\\x1b[31mred\\x1b]0;title\\x07\\nnext line\\x9b2J\\u202eevil"' in text
+    assert "eni-0aaa0000000000001\\x1b[2J is listed twice" in text
+    error = subnetfrag("analyze", *files, "--subnet-id", "subnet-\x1b[2Jx")
+    assert error.stderr == (
+        "subnetfrag: error: subnet subnet-\\x1b[2Jx is not in the describe-subnets input\n"
+    )
+
+
+def test_a_tag_whose_value_is_null_is_empty() -> None:
+    from subnetfrag.aws import load_files
+
+    subnet = {**SUBNET_OK, "Tags": [{"Key": "Name", "Value": None}]}
+    state = load_files({"Subnets": [subnet]}, {"NetworkInterfaces": []})
+    assert state[SUBNET_OK["SubnetId"]].info.tags == {"Name": ""}

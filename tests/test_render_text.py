@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import shlex
+import unicodedata
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from subnetfrag import Subnet
 from subnetfrag.advice import DefragPlan, Move, OwnerGroup, ReservationSuggestion
@@ -18,7 +21,7 @@ from subnetfrag.render.advice_text import (
     render_reservation,
     terraform_block,
 )
-from subnetfrag.render.terminal import Style, can_encode, colour_wanted
+from subnetfrag.render.terminal import Style, can_encode, colour_wanted, printable
 from subnetfrag.render.text_report import render_owners, render_report, render_subnet
 
 
@@ -229,3 +232,48 @@ def test_reservation_not_possible() -> None:
     assert render_reservation("subnet-1", s, Style(False), after_plan=False) == [
         "  prefix reservation for 2 free /28s: not possible: holds 1 free /28s, fewer than 2"
     ]
+
+
+_BIDI = {"\u200e", "\u200f", "\u2028", "\u2029", *map(chr, range(0x202A, 0x202F))}
+_BIDI |= set(map(chr, range(0x2066, 0x206A)))
+
+
+def _escaped(c: str) -> str:
+    """The model: one character as a terminal may show it."""
+    named = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+    if c in named:
+        return named[c]
+    if unicodedata.category(c) == "Cc":  # C0, DEL and C1
+        return f"\\x{ord(c):02x}"
+    return f"\\u{ord(c):04x}" if c in _BIDI else c
+
+
+@given(st.text(st.characters(codec="utf-8") | st.sampled_from(sorted(_BIDI))))
+def test_printable_escapes_exactly_the_controls(text: str) -> None:
+    shown = printable(text)
+    assert shown == "".join(map(_escaped, text))
+    assert not any(unicodedata.category(c) == "Cc" for c in shown)
+    assert not set(shown) & _BIDI
+
+
+def test_printable_of_none_is_empty() -> None:
+    assert printable(None) == "" and printable("eni-0abc") == "eni-0abc"
+    assert printable("\x1b[31mred") == "\\x1b[31mred"
+
+
+def test_the_owner_table_says_who_the_other_enis_are() -> None:
+    s = Subnet("10.0.0.0/24", subnet_id="subnet-1")
+    descriptions = ["EFS mount target", "EFS mount target", None, "\x1b[2Jx", "a", "b", "c", "d"]
+    for n, desc in enumerate(descriptions):
+        owner = Owner(eni_id=f"eni-{n}", owner_class="other", description=desc)
+        s.allocate_ip(f"10.0.0.{10 + 2 * n}", owner=owner)
+        s.allocate_ip(f"10.0.0.{11 + 2 * n}", owner=owner)  # one ENI, counted once
+    s.allocate_ip("10.0.0.100", owner=Owner(eni_id="eni-p", owner_class="eks-pod"))
+    lines = render_owners(aws(s), Style(False))
+    assert lines[-1] == (
+        '  other ENIs by description: "EFS mount target" (2), no description (1), '
+        '"\\x1b[2Jx" (1), "a" (1), "b" (1), 2 more descriptions'
+    )
+    bare = Subnet("10.0.0.0/26", subnet_id="subnet-2")
+    bare.allocate_ip("10.0.0.40")  # no owner: nothing to say who it is
+    assert not any("by description" in line for line in render_owners(aws(bare), Style(False)))

@@ -14,11 +14,21 @@ from .example import EXAMPLE_SUBNET_ID, example_paths, load_example
 from .ingest import CALLS, Page, Source, build_state, load_files, read_pages
 from .live import fetch_instance_limits, load_live
 from .owners import eks_node_ids, eni_class, owners_for_eni
-from .state import WARNING_KINDS, AwsState, AwsSubnet, AwsWarning, SubnetInfo
+from .state import (
+    INCOMPLETE_MIN_FRACTION,
+    INCOMPLETE_MIN_MISSING,
+    WARNING_KINDS,
+    AwsState,
+    AwsSubnet,
+    AwsWarning,
+    SubnetInfo,
+)
 
 __all__ = [
     "CALLS",
     "EXAMPLE_SUBNET_ID",
+    "INCOMPLETE_MIN_FRACTION",
+    "INCOMPLETE_MIN_MISSING",
     "WARNING_KINDS",
     "AwsApiError",
     "AwsError",

@@ -23,10 +23,12 @@ and the record; conflicts (one address on two ENIs) become warnings.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import reprlib
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -34,7 +36,7 @@ from ..addresses import format_ip, parse_ip
 from ..errors import AddressInUse, NotAllocated, SubnetFragError
 from ..subnet import Subnet
 from .errors import AwsInputError
-from .owners import eks_node_ids, owners_for_eni
+from .owners import attached_instance, eni_class, is_node_evidence, owner_texts, owners_from
 from .state import AwsState, AwsSubnet, AwsWarning, SubnetInfo
 
 __all__ = [
@@ -86,9 +88,43 @@ def _decode(raw: bytes, name: str) -> str:
         raise AwsInputError(f"{name}: not UTF-8 or UTF-16 text ({exc.reason})") from None
 
 
-def _documents(text: str, name: str, call: str) -> list[Page]:
-    """Every JSON document in ``text`` (one, or several one after another)."""
-    decoder = json.JSONDecoder()
+def _decode_value(
+    decoder: json.JSONDecoder, text: str, pos: int, name: str, call: str
+) -> tuple[Any, int]:
+    """The JSON value at ``text[pos:]`` and where it ends. Every way the
+    decoder can fail on hostile input is an :class:`AwsInputError`: malformed
+    JSON, nesting deeper than the interpreter's recursion limit (about 1,000
+    levels; AWS output nests 5), an integer beyond Python's digit limit (4,300
+    digits), or a document too large for memory."""
+    try:
+        return decoder.raw_decode(text, pos)
+    except json.JSONDecodeError as exc:
+        raise AwsInputError(
+            f"{name}: malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg} "
+            f"(expected {call} output; {_OUTPUT_HINT})"
+        ) from None
+    except RecursionError:
+        raise AwsInputError(
+            f"{name}: JSON nested too deeply to read (expected {call} output, which nests "
+            "a few levels)"
+        ) from None
+    except AwsInputError:
+        raise
+    except ValueError:  # int() refusing a number of thousands of digits
+        raise AwsInputError(
+            f"{name}: unreadable JSON: a number with more than "
+            f"{sys.get_int_max_str_digits():,} digits (expected {call} output)"
+        ) from None
+    except MemoryError:
+        raise AwsInputError(f"{name}: too large to parse in the memory available") from None
+
+
+def _documents(
+    text: str, name: str, call: str, object_hook: Callable[[dict[str, Any]], Any] | None = None
+) -> list[Page]:
+    """Every JSON document in ``text`` (one, or several one after another);
+    ``object_hook`` as :class:`json.JSONDecoder`'s."""
+    decoder = json.JSONDecoder(object_hook=object_hook)
     docs: list[tuple[int, Any]] = []
     pos, n, line, counted = 0, len(text), 1, 0
     while True:
@@ -98,13 +134,7 @@ def _documents(text: str, name: str, call: str) -> list[Page]:
             break
         line += text.count("\n", counted, pos)
         counted = pos
-        try:
-            obj, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            raise AwsInputError(
-                f"{name}: malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg} "
-                f"(expected {call} output; {_OUTPUT_HINT})"
-            ) from None
+        obj, pos = _decode_value(decoder, text, pos, name, call)
         docs.append((line, obj))
     if not docs:
         raise AwsInputError(f"{name}: empty (expected {call} output; {_OUTPUT_HINT})")
@@ -125,10 +155,25 @@ def read_pages(source: Source, call: str, *, stdin: IO[Any] | None = None) -> li
     Raises :class:`AwsInputError` for a file that cannot be read, is empty or
     holds malformed JSON. O(size of the input).
     """
+    return _read_pages(source, call, stdin, compact=False)
+
+
+def _read_pages(source: Source, call: str, stdin: IO[Any] | None, *, compact: bool) -> list[Page]:
+    """:func:`read_pages`; with ``compact``, each well-formed ENI record of
+    text read is reduced to an :class:`_Eni` as the decoder builds it."""
     if isinstance(source, list) and source and all(_is_path(s) for s in source):
-        return [page for s in source for page in read_pages(s, call, stdin=stdin)]
+        return [page for s in source for page in _read_pages(s, call, stdin, compact=compact)]
     if isinstance(source, Mapping | list):
         return [Page(f"<{call} data>", source)]
+    text, name = _read_text(source, call, stdin)
+    return _documents(text, name, call, _compactor() if compact and call == ENIS else None)
+
+
+def _read_text(source: Source, call: str, stdin: IO[Any] | None) -> tuple[str, str]:
+    """The text of a path, ``"-"`` or an open file, and its name for
+    messages. The bytes are dropped once decoded: the text and the parsed
+    records, not the bytes as well, are what the peak memory holds."""
+    raw: str | bytes
     if isinstance(source, str) and source == "-":
         stream: Any = stdin if stdin is not None else sys.stdin
         raw = getattr(stream, "buffer", stream).read()
@@ -147,8 +192,11 @@ def read_pages(source: Source, call: str, *, stdin: IO[Any] | None = None) -> li
         raise AwsInputError(
             f"{call} input must be a path, '-', a file or parsed JSON, not {type(source).__name__}"
         )
-    text = raw if isinstance(raw, str) else _decode(raw, name)
-    return _documents(text, name, call)
+    if isinstance(raw, str):
+        return raw, name
+    text = _decode(raw, name)
+    del raw
+    return text, name
 
 
 def _shape_error(where: str, data: Any, call: str) -> AwsInputError:
@@ -184,14 +232,16 @@ def _json_type(value: Any) -> str:
     return "object"
 
 
-def _records(pages: Iterable[Page], call: str) -> list[tuple[str, dict[str, Any]]]:
-    """``(label, record)`` for every record of every page, shape-checked."""
+def _records(pages: Iterable[Page], call: str) -> Iterator[tuple[str, int, Any]]:
+    """``(at, j, record)`` for every record of every page, shape-checked, one
+    at a time: the record's label is ``_label(at, j, record, call)`` (built only
+    when a message needs it). A record is a mapping, or an :class:`_Eni` that
+    the decoder already reduced."""
     key, id_key = CALLS[call]
-    out: list[tuple[str, dict[str, Any]]] = []
     for page in pages:
         data = page.data
         if isinstance(data, list):
-            if data and all(isinstance(r, Mapping) and id_key in r for r in data):
+            if data and all(_is_record(r, id_key) for r in data):
                 chunks = [(page.where, data, "")]  # a bare list of records
             else:
                 chunks = []
@@ -210,18 +260,47 @@ def _records(pages: Iterable[Page], call: str) -> list[tuple[str, dict[str, Any]
                     f"{where}: {list_key or 'the document'} must be a list, "
                     f"not a JSON {_json_type(items)}"
                 )
+            at = f"{where}: {list_key}"
             for j, rec in enumerate(items):
-                label = f"{where}: {list_key}[{j}]"
-                if not isinstance(rec, Mapping):
+                if not isinstance(rec, Mapping | _Eni):
+                    label = _label(at, j, rec, call)
                     raise AwsInputError(f"{label} must be an object, not a JSON {_json_type(rec)}")
-                rid = rec.get(id_key)
-                if isinstance(rid, str) and rid:
-                    label += f" ({rid})"
-                out.append((label, dict(rec)))
-    return out
+                yield at, j, rec
+
+
+def _is_record(item: Any, id_key: str) -> bool:
+    return isinstance(item, _Eni) or (isinstance(item, Mapping) and id_key in item)
+
+
+def _label(at: str, j: int, rec: Any, call: str) -> str:
+    """How messages name a record: ``"enis.json: NetworkInterfaces[3] (eni-0abc)"``."""
+    if isinstance(rec, _Eni):
+        rid: Any = rec.eni_id
+    else:
+        rid = rec.get(CALLS[call][1]) if isinstance(rec, Mapping) else None
+    return f"{at}[{j}]" + (f" ({rid})" if isinstance(rid, str) and rid else "")
+
+
+def _labelled(pages: Iterable[Page], call: str) -> list[tuple[str, Mapping[str, Any]]]:
+    """``(label, record)`` for every record of a call whose records are few
+    (subnets, reservations)."""
+    return [(_label(at, j, rec, call), rec) for at, j, rec in _records(pages, call)]
 
 
 # ------------------------------------------------------------- validation
+
+
+_REPR = reprlib.Repr()  # keyword arguments only from Python 3.12
+_REPR.maxstring, _REPR.maxother, _REPR.maxlong, _REPR.maxlevel = 60, 60, 40, 3
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)`` cut short for a message: a bad field may hold megabytes,
+    nesting or an integer too long to print."""
+    try:
+        return _REPR.repr(value)
+    except ValueError:  # an int beyond the digit limit
+        return "a number of thousands of digits"
 
 
 def _get(label: str, rec: Mapping[str, Any], key: str, kind: type, required: bool = False) -> Any:
@@ -235,7 +314,7 @@ def _get(label: str, rec: Mapping[str, Any], key: str, kind: type, required: boo
         expected = {str: "a string", int: "an integer", bool: "a boolean", list: "a list"}.get(
             kind, "an object"
         )
-        raise AwsInputError(f"{label}: {key} must be {expected}, not {value!r}")
+        raise AwsInputError(f"{label}: {key} must be {expected}, not {_shown(value)}")
     return value
 
 
@@ -245,8 +324,8 @@ def _tags(label: str, rec: Mapping[str, Any], key: str) -> dict[str, str]:
     for i, tag in enumerate(items):
         if not isinstance(tag, Mapping) or not isinstance(tag.get("Key"), str):
             raise AwsInputError(f"{label}: {key}[{i}] must be an object with a string Key")
-        value = tag.get("Value", "")
-        tags[tag["Key"]] = value if isinstance(value, str) else str(value)
+        value = tag.get("Value")
+        tags[tag["Key"]] = "" if value is None else value if isinstance(value, str) else str(value)
     return tags
 
 
@@ -305,10 +384,78 @@ def _eni_allocations(
     return addresses, prefixes
 
 
+class _Eni:
+    """One validated describe-network-interfaces record, reduced to what the
+    model needs: about 0.5 KB instead of the 2 KB or more of the parsed record with
+    its nested objects (a /16's ENI listing holds tens of thousands). Texts
+    that repeat (subnet, instance, type, status, description) are shared."""
+
+    __slots__ = (
+        "addresses",
+        "cls",
+        "eni_id",
+        "instance",
+        "node",
+        "prefixes",
+        "primaries",
+        "subnet_id",
+        "texts",
+    )
+
+    def __init__(self, rec: Mapping[str, Any], share: Callable[[Any], Any]) -> None:
+        """Validate and reduce ``rec``; raises :class:`AwsInputError` (with no
+        record label: the caller names the record) as
+        :func:`_eni_allocations` does. O(addresses + tags)."""
+        addresses, prefixes = _eni_allocations("", rec)
+        self.eni_id: str = rec["NetworkInterfaceId"]
+        self.subnet_id: str = share(rec["SubnetId"])
+        self.addresses: tuple[str, ...] = tuple(a for a, _ in addresses)
+        self.primaries: int = sum(1 << i for i, (_, primary) in enumerate(addresses) if primary)
+        self.prefixes: tuple[str, ...] = tuple(prefixes)
+        cls = eni_class(rec)
+        self.cls: str = cls
+        self.instance: str | None = share(attached_instance(rec))
+        self.node: bool = is_node_evidence(cls, rec)
+        self.texts: tuple[str | None, ...] = tuple(share(t) for t in owner_texts(rec))
+
+
+def _sharer() -> Callable[[Any], Any]:
+    """``share(x)``: the first value equal to ``x`` seen by this sharer."""
+    shared: dict[Any, Any] = {}
+
+    def share(value: Any) -> Any:
+        return shared.setdefault(value, value)
+
+    return share
+
+
+def _compactor() -> Callable[[dict[str, Any]], Any]:
+    """A JSON object hook that reduces each well-formed ENI record to an
+    :class:`_Eni` as the decoder builds it, so that the parsed document never
+    holds every record's nested objects at once. A record that fails
+    validation is left as it is, for :func:`build_state` to report with its
+    label."""
+    share = _sharer()
+
+    def hook(obj: dict[str, Any]) -> Any:
+        if "NetworkInterfaceId" not in obj or "SubnetId" not in obj:
+            return obj
+        try:
+            return _Eni(obj, share)
+        except AwsInputError:
+            return obj
+
+    return hook
+
+
 # --------------------------------------------------------------- building
 
 
 def _mismatch_warning(aws: AwsSubnet, have_reservations: bool) -> AwsWarning | None:
+    """The cross-check of EC2's AvailableIpAddressCount against the model:
+    None when they agree; ``input-incomplete`` when the input clearly misses
+    part of the subnet (:attr:`AwsSubnet.input_incomplete`), else
+    ``available-mismatch``."""
     diff = aws.available_difference
     if not diff:
         return None
@@ -319,19 +466,31 @@ def _mismatch_warning(aws: AwsSubnet, have_reservations: bool) -> AwsWarning | N
         f"{sid}: describe-subnets says AvailableIpAddressCount {reported:,}, "
         f"the ENIs and reservations read leave {model:,} available"
     )
+    unread = (
+        ""
+        if have_reservations
+        else ", or CIDR reservations not read (their free addresses are not available: "
+        "give the get-subnet-cidr-reservations output)"
+    )
+    if aws.input_incomplete:
+        missing, taken = aws.missing_addresses or 0, aws.taken_reported or 0
+        return AwsWarning(
+            "input-incomplete",
+            f"{head}: the input is incomplete: {missing:,} of the {taken:,} addresses EC2 "
+            f"counts as taken ({100 * missing // taken}%) are in no ENI or reservation read. "
+            "The describe-network-interfaces output is probably not this subnet's (another "
+            "region, account or VPC, or a filter that left its ENIs out), or misses the "
+            "ENIs AWS manages (save it with --include-managed-resources)"
+            f"{unread}. No health band is given: the free /28 count is an upper bound",
+            sid,
+        )
     if diff < 0:
-        why = [
+        text = (
             f"{-diff:,} address{'es' if diff != -1 else ''} in use that these ENIs do not show:"
             " a consumer this listing cannot see (an AWS-managed ENI hidden by default: save "
-            "describe-network-interfaces with --include-managed-resources)",
-            "or ENIs created between the calls",
-        ]
-        if not have_reservations:
-            why.append(
-                "or CIDR reservations not read (their free addresses are not available: "
-                "give the get-subnet-cidr-reservations output)"
-            )
-        text = ", ".join(why)
+            "describe-network-interfaces with --include-managed-resources), "
+            f"or ENIs created between the calls{unread}"
+        )
     else:
         text = (
             f"the ENIs read hold {diff:,} address{'es' if diff != 1 else ''} that AWS counts "
@@ -362,31 +521,26 @@ def _holders(sub: Subnet, first: int, count: int) -> str:
     return "; ".join(parts)
 
 
-def _place_eni(
-    aws: AwsSubnet,
-    label: str,
-    rec: Mapping[str, Any],
-    addresses: list[tuple[str, bool]],
-    prefixes: list[str],
-    nodes: set[str],
-) -> None:
+def _place_eni(aws: AwsSubnet, label: Callable[[], str], eni: _Eni, nodes: set[str]) -> None:
+    """Allocate the ENI's addresses and prefixes in its subnet with their
+    owners; a conflict becomes a warning (the first holder is kept)."""
     sub = aws.subnet
-    primary_owner, other_owner = owners_for_eni(rec, nodes)
-    for addr, primary in addresses:
+    primary_owner, other_owner = owners_from(eni.cls, eni.instance, eni.texts, nodes)
+    for i, addr in enumerate(eni.addresses):
         try:
-            sub.allocate_ip(addr, owner=primary_owner if primary else other_owner)
+            sub.allocate_ip(addr, owner=primary_owner if eni.primaries >> i & 1 else other_owner)
         except AddressInUse as exc:
             aws.warnings.append(
                 AwsWarning(
                     "address-conflict",
-                    f"{label}: {exc} (held by {_holders(sub, parse_ip(addr), 1)}): the first "
+                    f"{label()}: {exc} (held by {_holders(sub, parse_ip(addr), 1)}): the first "
                     "holder is kept, this one ignored",
                     aws.subnet_id,
                 )
             )
         except SubnetFragError as exc:
-            raise AwsInputError(f"{label}: {exc}") from None
-    for prefix in prefixes:
+            raise AwsInputError(f"{label()}: {exc}") from None
+    for prefix in eni.prefixes:
         try:
             sub.allocate_prefix(prefix, owner=other_owner)
         except AddressInUse as exc:
@@ -394,13 +548,13 @@ def _place_eni(
             aws.warnings.append(
                 AwsWarning(
                     "address-conflict",
-                    f"{label}: {exc} (held by {_holders(sub, first, 16)}): the first holder "
+                    f"{label()}: {exc} (held by {_holders(sub, first, 16)}): the first holder "
                     "is kept, this prefix ignored",
                     aws.subnet_id,
                 )
             )
         except SubnetFragError as exc:
-            raise AwsInputError(f"{label}: {exc}") from None
+            raise AwsInputError(f"{label()}: {exc}") from None
     aws.eni_count += 1
 
 
@@ -426,12 +580,15 @@ def build_state(
     lacking or mistyping a field, a subnet CIDR AWS would refuse, an address or
     prefix that is malformed, outside its subnet or AWS-reserved, reservations
     that overlap. Cost: O(input), about 10 µs per address or prefix in all
-    (a /16 with 20,000 addresses: about 0.2 s).
+    (a /16 with 20,000 addresses: about 0.2 s). Memory: the model, plus a
+    reduced record of about 0.5 KB per ENI of the subnets read while placing
+    (the ENI records of a file are reduced as they are parsed: see
+    :func:`load_files`).
     """
     state = AwsState(source=source)
     infos: dict[str, tuple[str, SubnetInfo | None]] = {}
     order: list[str] = []
-    for label, rec in _records(subnet_pages, SUBNETS):
+    for label, rec in _labelled(subnet_pages, SUBNETS):
         info = _subnet_info(label, rec)
         sid = rec["SubnetId"]
         if sid in infos:
@@ -487,10 +644,17 @@ def build_state(
             sub = Subnet(info.cidr, seed=seed, subnet_id=sid)
         except SubnetFragError as exc:
             raise AwsInputError(f"{label}: {exc}") from None
+        usable = sub.size - len(sub.aws_reserved_offsets())
+        count = info.available_ip_address_count
+        if count is not None and not 0 <= count <= usable:
+            shown = f"{count:,}" if abs(count) < 10**30 else "a number of thousands of digits"
+            raise AwsInputError(
+                f"{label}: AvailableIpAddressCount must be 0-{usable:,} in {info.cidr}, not {shown}"
+            )
         state.subnets[sid] = AwsSubnet(sub, info)
 
     have_reservations = reservation_pages is not None
-    for label, rec in _records(reservation_pages or [], RESERVATIONS):
+    for label, rec in _labelled(reservation_pages or [], RESERVATIONS):
         sid = _get(label, rec, "SubnetId", str, required=True)
         cidr = _get(label, rec, "Cidr", str, required=True)
         kind = _get(label, rec, "ReservationType", str, required=True)
@@ -503,26 +667,42 @@ def build_state(
         except SubnetFragError as exc:
             raise AwsInputError(f"{label}: {exc}") from None
 
-    enis = _records(eni_pages, ENIS)
-    checked = [(label, rec, *_eni_allocations(label, rec)) for label, rec in enis]
-    nodes = eks_node_ids(rec for _, rec, _, _ in checked)
-    seen: dict[str, str] = {}
-    for label, rec, addresses, prefixes in checked:
-        aws = state.subnets.get(rec["SubnetId"])
-        if aws is None:
-            continue
-        eni_id = rec["NetworkInterfaceId"]
-        if eni_id in seen:
+    # One pass over the ENI records, reduced as they come (those the decoder
+    # did not reduce are validated here): who is an EKS node needs every
+    # record, so the placing waits for the end of the pass.
+    share = _sharer()
+    nodes: set[str] = set()
+    kept: list[tuple[str, int, _Eni]] = []
+    for at, j, item in _records(eni_pages, ENIS):
+        if isinstance(item, _Eni):
+            eni = item
+        else:
+            try:
+                eni = _Eni(item, share)
+            except AwsInputError as exc:
+                raise AwsInputError(f"{_label(at, j, item, ENIS)}{exc}") from None
+        if eni.node and eni.instance is not None:
+            nodes.add(eni.instance)
+        if eni.subnet_id in state.subnets:
+            kept.append((at, j, eni))
+    seen: dict[str, int] = {}
+    for n, (at, j, eni) in enumerate(kept):
+        aws = state.subnets[eni.subnet_id]
+        name = functools.partial(_label, at, j, eni, ENIS)
+        first = seen.setdefault(eni.eni_id, n)
+        if first != n:
+            was = kept[first]
             aws.warnings.append(
                 AwsWarning(
                     "duplicate-eni",
-                    f"{label}: {eni_id} is listed twice: the first ({seen[eni_id]}) is kept",
+                    f"{name()}: {eni.eni_id} is listed twice: the first "
+                    f"({_label(*was, ENIS)}) is kept",
                     aws.subnet_id,
                 )
             )
             continue
-        seen[eni_id] = label
-        _place_eni(aws, label, rec, addresses, prefixes, nodes)
+        _place_eni(aws, name, eni, nodes)
+    del kept, seen
 
     for aws in state.subnets.values():
         warning = _mismatch_warning(aws, have_reservations)
@@ -561,13 +741,16 @@ def load_files(
     Raises :class:`AwsInputError` for unreadable files, malformed JSON, wrong
     shapes and bad records (the message names the file and the record), and
     when more than one source is ``"-"``. Cost: as :func:`build_state`, plus
-    reading and parsing the JSON.
+    reading and parsing the JSON. Memory: each describe-network-interfaces
+    record read from text is reduced to a small record as the decoder builds
+    it, so the peak is about the file's text plus the model (docs/performance.md,
+    ``bench_ingest``), not the whole parsed document.
     """
     given = [s for s in (subnets, enis, reservations) if s is not None]
     if sum(1 for s in given if isinstance(s, str) and s == "-") > 1:
         raise AwsInputError("only one input can be read from standard input ('-')")
     sub_pages = read_pages(subnets, SUBNETS, stdin=stdin)
-    eni_pages = read_pages(enis, ENIS, stdin=stdin)
+    eni_pages = _read_pages(enis, ENIS, stdin, compact=True)
     res_pages = (
         None if reservations is None else read_pages(reservations, RESERVATIONS, stdin=stdin)
     )

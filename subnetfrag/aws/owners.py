@@ -41,7 +41,16 @@ from typing import Any
 
 from ..owner import Owner
 
-__all__ = ["eks_node_ids", "eni_class", "owners_for_eni"]
+__all__ = [
+    "OWNER_TEXT_KEYS",
+    "attached_instance",
+    "eks_node_ids",
+    "eni_class",
+    "is_node_evidence",
+    "owner_texts",
+    "owners_for_eni",
+    "owners_from",
+]
 
 _TYPE_CLASS: dict[str, str] = {
     "lambda": "lambda",
@@ -122,46 +131,70 @@ def eni_class(eni: Mapping[str, Any]) -> str:
     return "other"
 
 
+def is_node_evidence(cls: str, eni: Mapping[str, Any]) -> bool:
+    """Whether an ENI of class ``cls`` (:func:`eni_class`) shows its instance
+    to be an EKS node: it is a pod ENI, or an instance's primary interface
+    holding IPv4 prefixes (which in a cluster only the VPC CNI assigns). O(1)."""
+    return cls == "eks-pod" or (cls == NODE and bool(eni.get("Ipv4Prefixes")))
+
+
 def eks_node_ids(enis: Iterable[Mapping[str, Any]]) -> set[str]:
-    """Instance ids that the ENI records show to be EKS nodes: an ``eks-pod``
-    ENI is attached to them, or their primary interface holds IPv4 prefixes
-    (which in a cluster only the VPC CNI assigns). O(ENIs)."""
+    """Instance ids that the ENI records show to be EKS nodes (see
+    :func:`is_node_evidence`). O(ENIs)."""
     nodes: set[str] = set()
     for eni in enis:
         instance, _ = _attachment(eni)
-        if instance is None:
-            continue
-        cls = eni_class(eni)
-        if cls == "eks-pod" or (cls == NODE and eni.get("Ipv4Prefixes")):
+        if instance is not None and is_node_evidence(eni_class(eni), eni):
             nodes.add(instance)
     return nodes
+
+
+#: The Owner fields taken as they are from a record, in :func:`owner_texts` order.
+OWNER_TEXT_KEYS = ("NetworkInterfaceId", "InterfaceType", "Description", "RequesterId", "Status")
+
+
+def owner_texts(eni: Mapping[str, Any]) -> tuple[str | None, ...]:
+    """The record's :data:`OWNER_TEXT_KEYS` values (None when absent, empty or
+    not a string). Never raises. O(1)."""
+    out: list[str | None] = []
+    for key in OWNER_TEXT_KEYS:
+        value = eni.get(key)
+        out.append(value if isinstance(value, str) and value else None)
+    return tuple(out)
+
+
+def attached_instance(eni: Mapping[str, Any]) -> str | None:
+    """``Attachment.InstanceId``, or None. Never raises. O(1)."""
+    return _attachment(eni)[0]
+
+
+def owners_from(
+    cls: str, instance: str | None, texts: tuple[str | None, ...], eks_nodes: set[str]
+) -> tuple[Owner, Owner]:
+    """:func:`owners_for_eni` from what a record was reduced to: its class,
+    its instance and its :func:`owner_texts`. Never raises. O(1)."""
+    if cls == NODE:
+        primary_cls = "node-primary"
+        other_cls = "eks-pod" if instance in eks_nodes else "other"
+    else:
+        primary_cls = other_cls = cls
+    eni_id, interface_type, description, requester_id, status = texts
+    common: dict[str, Any] = {
+        "eni_id": eni_id,
+        "instance_id": instance,
+        "interface_type": interface_type,
+        "description": description,
+        "requester_id": requester_id,
+        "status": status,
+    }
+    return (
+        Owner(owner_class=primary_cls, primary=True, **common),
+        Owner(owner_class=other_cls, primary=False, **common),
+    )
 
 
 def owners_for_eni(eni: Mapping[str, Any], eks_nodes: set[str]) -> tuple[Owner, Owner]:
     """The owners of one ENI's allocations: ``(of its primary address, of every
     other address and prefix)``. ``eks_nodes`` comes from :func:`eks_node_ids`
     over the same records. Never raises. O(tags)."""
-    cls = eni_class(eni)
-    instance, _ = _attachment(eni)
-    if cls == NODE:
-        primary_cls = "node-primary"
-        other_cls = "eks-pod" if instance in eks_nodes else "other"
-    else:
-        primary_cls = other_cls = cls
-
-    def text(key: str) -> str | None:
-        value = eni.get(key)
-        return value if isinstance(value, str) and value else None
-
-    common: dict[str, Any] = {
-        "eni_id": text("NetworkInterfaceId"),
-        "instance_id": instance,
-        "interface_type": text("InterfaceType"),
-        "description": text("Description"),
-        "requester_id": text("RequesterId"),
-        "status": text("Status"),
-    }
-    return (
-        Owner(owner_class=primary_cls, primary=True, **common),
-        Owner(owner_class=other_cls, primary=False, **common),
-    )
+    return owners_from(eni_class(eni), attached_instance(eni), owner_texts(eni), eks_nodes)

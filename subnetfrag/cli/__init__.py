@@ -9,6 +9,23 @@ its limits through :func:`subnetfrag.aws.fetch_instance_limits`.
 """
 
 from .app import main
-from .parser import EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_OK, EXIT_USAGE
+from .parser import (
+    EXIT_CHECK_FAILED,
+    EXIT_ERROR,
+    EXIT_INCOMPLETE,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    EXIT_WARNINGS,
+)
 
-__all__ = ["EXIT_CHECK_FAILED", "EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "main"]
+__all__ = [
+    "EXIT_CHECK_FAILED",
+    "EXIT_ERROR",
+    "EXIT_INCOMPLETE",
+    "EXIT_INTERNAL",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "EXIT_WARNINGS",
+    "main",
+]

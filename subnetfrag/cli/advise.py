@@ -25,6 +25,7 @@ from ..render.advice_text import (
     render_reservation,
     terraform_block,
 )
+from ..render.terminal import printable
 from ..render.text_report import subnet_heading
 from ..subnet import Subnet
 from .output import Output
@@ -112,7 +113,7 @@ def run_advise(args: argparse.Namespace, output: Output) -> int:
             profile=args.profile if args.aws else None,
         )
         for w in aws.warnings:
-            lines.append(f"  {output.style.paint('warning:', 'yellow')} {w.message}")
+            lines.append(f"  {output.style.paint('warning:', 'yellow')} {printable(w.message)}")
         chunks.append("\n".join(lines) + "\n")
     if args.format == "json":
         output.write(json.dumps(docs, indent=2) + "\n")

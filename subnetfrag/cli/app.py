@@ -1,10 +1,21 @@
 """``main``: parse, check, run one command, and turn every failure into one
-line on stderr and an exit status (never a traceback).
+line on stderr and an exit status (never a traceback, unless ``--debug``).
 
-Exit status: 0 success (``check``: every subnet healthy); 1 ``check`` found a
-failing subnet; 2 usage error; 3 an error reading the input, talking to AWS,
-or raised by the library (``subnetfrag: error: ...``); 130 interrupted;
-141 the output pipe was closed (``| head``).
+Exit status (docs/cli.md, "Exit status"):
+
+- 0 success (``check``: every subnet healthy);
+- 1 ``check``: a subnet fails a threshold, and nothing else;
+- 2 usage error;
+- 3 an error reading the input, talking to AWS, or raised by the library
+  (``subnetfrag: error: ...``), hostile input included (JSON nested thousands
+  deep, a number of thousands of digits);
+- 4 ``check``: a subnet's input is incomplete, so its health is unknown (the
+  ENIs read show clearly fewer in-use addresses than EC2 counts; see
+  :data:`subnetfrag.aws.INCOMPLETE_MIN_MISSING`), unless ``--allow-incomplete``;
+- 5 ``check --strict``: the input drew a warning;
+- 70 an unexpected internal error, a bug (``subnetfrag: internal error: ...``;
+  the traceback with ``--debug``), EX_SOFTWARE of sysexits.h;
+- 130 interrupted; 141 the output pipe was closed (``| head``).
 """
 
 from __future__ import annotations
@@ -12,10 +23,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 
 from .. import __version__
 from ..errors import SubnetFragError
+from ..render.terminal import printable
 from .advise import run_advise
 from .analyze import run_analyze
 from .check import run_check
@@ -23,6 +36,7 @@ from .max_pods import run_max_pods
 from .output import CommandError, Output
 from .parser import (
     EXIT_ERROR,
+    EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
     UsageError,
@@ -56,15 +70,21 @@ def _check_args(args: argparse.Namespace) -> None:
 
 
 def _one_line(message: object) -> str:
-    return " ".join(str(message).split("\n")).strip()
+    """A message as one line for stderr: line breaks become spaces, other
+    control characters (from the input it quotes) visible escapes."""
+    return printable(" ".join(str(message).split("\n")).strip())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``subnetfrag`` with ``argv`` (default: ``sys.argv[1:]``) and return
-    the exit status. Writes to the current ``sys.stdout`` and ``sys.stderr``."""
+    the exit status (see the module doc). Writes to the current ``sys.stdout``
+    and ``sys.stderr``; raises nothing but :class:`SystemExit` from argparse
+    internals that return no status."""
+    words = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(__version__)
+    args: argparse.Namespace | None = None
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(words)
         _check_args(args)
         output = Output.for_streams(args.color)
         status = _COMMANDS[args.command](args, output)
@@ -89,3 +109,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (OSError, ValueError):  # pragma: no cover - stdout without a descriptor
             pass
         return EXIT_BROKEN_PIPE
+    except MemoryError:
+        sys.stderr.write("subnetfrag: error: out of memory\n")
+        return EXIT_ERROR
+    except Exception as exc:  # a bug: one line, the traceback on request
+        debug = getattr(args, "debug", False) if args is not None else "--debug" in words
+        return _internal_error(exc, bool(debug))
+
+
+def _internal_error(exc: Exception, debug: bool) -> int:
+    """Report an unexpected exception: the traceback with ``--debug``, then
+    one line; returns :data:`EXIT_INTERNAL`."""
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    else:
+        sys.stderr.write(
+            f"subnetfrag: internal error: {type(exc).__name__}: {_one_line(exc)} (a bug in "
+            "subnetfrag: please report it with the output of the same command run with "
+            "--debug)\n"
+        )
+    return EXIT_INTERNAL

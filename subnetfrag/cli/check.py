@@ -1,5 +1,11 @@
 """``subnetfrag check``: thresholds for cron, CI and alerts. Exit 0 when every
-subnet is healthy, 1 when any fails, with one line per failing subnet."""
+subnet is healthy, 1 when any fails a threshold, 4 when a subnet's input is
+incomplete (its health is unknown, so it must not pass silently), 5 with
+``--strict`` when the input drew a warning; one line per failing subnet.
+
+A subnet that fails a threshold fails whatever else holds: missing ENIs only
+hide used addresses, so its free /28 count, already too low, is an upper
+bound. Hence 1 wins over 4, and 4 over 5."""
 
 from __future__ import annotations
 
@@ -7,8 +13,9 @@ import argparse
 
 from ..aws import AwsSubnet
 from ..metrics import FragmentationReport
+from ..render.terminal import printable
 from .output import Output
-from .parser import EXIT_CHECK_FAILED, EXIT_OK
+from .parser import EXIT_CHECK_FAILED, EXIT_INCOMPLETE, EXIT_OK, EXIT_WARNINGS
 from .sources import load_state
 
 __all__ = ["failures", "run_check"]
@@ -28,15 +35,18 @@ def failures(r: FragmentationReport, min_free_prefixes: int, max_score: int | No
 
 
 def _name(aws: AwsSubnet) -> str:
-    return f"{aws.subnet_id} {aws.info.cidr}"
+    return f"{printable(aws.subnet_id)} {printable(aws.info.cidr)}"
 
 
 def run_check(args: argparse.Namespace, output: Output) -> int:
-    """Run ``check``; returns 0 (healthy) or 1 (a subnet fails)."""
+    """Run ``check``; returns 0 (healthy), 1 (a subnet fails a threshold), 4
+    (a subnet's input is incomplete, without ``--allow-incomplete``) or 5
+    (``--strict`` and a warning), in that order of precedence."""
     state = load_state(args)
-    for warning in state.all_warnings():
+    warnings = state.all_warnings()
+    for warning in warnings:
         output.warn(warning)
-    failed = 0
+    failed = incomplete = 0
     style = output.style
     for aws in state:
         r = aws.subnet.report()
@@ -44,10 +54,29 @@ def run_check(args: argparse.Namespace, output: Output) -> int:
         if why:
             failed += 1
             output.write(f"{style.paint('FAIL', 'bold-red')} {_name(aws)}: {'; '.join(why)}\n")
+        elif aws.input_incomplete and not args.allow_incomplete:
+            incomplete += 1
+            output.write(
+                f"{style.paint('INCOMPLETE', 'bold-red')} {_name(aws)}: "
+                f"{aws.missing_addresses:,} of the {aws.taken_reported:,} addresses EC2 counts "
+                "as taken are in no ENI or reservation read: its health is unknown "
+                "(see the warning; --allow-incomplete checks it anyway)\n"
+            )
         elif args.verbose:
             score = "n/a" if r.aws_fragmentation_score is None else r.aws_fragmentation_score
             output.write(
                 f"{style.paint('ok', 'green')}   {_name(aws)}: {r.free_prefixes:,} free /28 "
                 f"prefixes, AWS fragmentation score {score}\n"
             )
-    return EXIT_CHECK_FAILED if failed else EXIT_OK
+    if failed:
+        return EXIT_CHECK_FAILED
+    if incomplete:
+        return EXIT_INCOMPLETE
+    if args.strict and warnings:
+        output.write(
+            f"{style.paint('WARNINGS', 'bold-red')} {len(warnings):,} warning"
+            f"{'s' if len(warnings) != 1 else ''} about the input (--strict; see standard "
+            "error)\n"
+        )
+        return EXIT_WARNINGS
+    return EXIT_OK

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from ..aws import AwsWarning
-from ..render.terminal import Style, can_encode, colour_wanted
+from ..render.terminal import Style, can_encode, colour_wanted, printable
 
 __all__ = ["CommandError", "Output"]
 
@@ -54,6 +54,7 @@ class Output:
             self.out.write(text[start : start + _PIECE])
 
     def warn(self, warning: AwsWarning | str) -> None:
-        """One ``subnetfrag: warning: ...`` line on stderr."""
-        message = str(warning).replace("\n", " ")
+        """One ``subnetfrag: warning: ...`` line on stderr, control characters
+        escaped (:func:`~subnetfrag.render.terminal.printable`)."""
+        message = printable(str(warning).replace("\n", " "))
         self.err.write(f"subnetfrag: warning: {message}\n")

@@ -16,9 +16,12 @@ from ..render.terminal import COLOR_MODES
 __all__ = [
     "EXIT_CHECK_FAILED",
     "EXIT_ERROR",
+    "EXIT_INCOMPLETE",
+    "EXIT_INTERNAL",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
+    "EXIT_WARNINGS",
     "FORMATS",
     "ArgumentParser",
     "UsageError",
@@ -30,6 +33,9 @@ EXIT_OK = 0  #: success; ``check``: every subnet healthy
 EXIT_CHECK_FAILED = 1  #: ``check``: at least one subnet fails a threshold
 EXIT_USAGE = 2  #: a usage error (argparse's code)
 EXIT_ERROR = 3  #: an error reading the input, from AWS, or in the library
+EXIT_INCOMPLETE = 4  #: ``check``: a subnet's input is incomplete (its health is unknown)
+EXIT_WARNINGS = 5  #: ``check --strict``: the input drew a warning
+EXIT_INTERNAL = 70  #: an unexpected internal error: a bug (EX_SOFTWARE of sysexits.h)
 EXIT_INTERRUPTED = 130  #: interrupted (Ctrl-C)
 
 #: The ``--format`` values of ``analyze``.
@@ -228,8 +234,11 @@ examples:
   subnetfrag check --example --min-free-prefixes 8
   subnetfrag check --aws --cluster prod --min-free-prefixes 16 --max-score 75 || page-oncall
 
-exit status: 0 every subnet healthy, 1 at least one fails (one line each on stdout),
-2 usage error, 3 the input or AWS could not be read.
+exit status: 0 every subnet healthy; 1 a subnet fails a threshold (one line each on
+stdout); 2 usage error; 3 the input or AWS could not be read; 4 a subnet's input is
+incomplete, so its health is unknown (an INCOMPLETE line; see --allow-incomplete);
+5 --strict and the input drew a warning; 70 an internal error (a bug). When several
+apply, the first of 1, 4, 5 wins.
 """
 
 _ADVISE_EPILOG = """\
@@ -256,7 +265,9 @@ examples:
   subnetfrag max-pods m5.large --prefix-delegation
 
 Run 'subnetfrag COMMAND --help' for a command's options. Exit status: 0 success,
-1 'check' found an unhealthy subnet, 2 usage error, 3 input, AWS or library error.
+1 'check' found an unhealthy subnet, 2 usage error, 3 input, AWS or library error,
+4 'check' found a subnet whose input is incomplete, 5 'check --strict' saw a warning,
+70 internal error (a bug; --debug prints the traceback).
 """
 
 
@@ -272,6 +283,7 @@ def build_parser(version: str) -> ArgumentParser:
         formatter_class=_FORMATTER,
     )
     parser.add_argument("--version", action="version", version=f"subnetfrag {version}")
+    _debug_option(parser, False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     analyze = commands.add_parser(
@@ -326,6 +338,17 @@ def build_parser(version: str) -> ArgumentParser:
     )
     check.add_argument(
         "-v", "--verbose", action="store_true", help="print a line for healthy subnets too"
+    )
+    check.add_argument(
+        "--allow-incomplete",
+        action="store_true",
+        help="check a subnet whose input is incomplete against the thresholds anyway, "
+        "instead of failing it with exit status 4",
+    )
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (exit status 5) when the input draws any warning",
     )
 
     advise = commands.add_parser(
@@ -414,4 +437,14 @@ def build_parser(version: str) -> ArgumentParser:
     mp.add_argument("--color", choices=COLOR_MODES, default="auto", help=_COLOR_HELP)
     for command, sub in commands.choices.items():
         sub.set_defaults(command_parser=sub, command=command)
+        _debug_option(sub, argparse.SUPPRESS)  # also after the command, without resetting it
     return parser
+
+
+def _debug_option(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=default,
+        help="on an internal error (exit status 70), print the traceback",
+    )

@@ -8,7 +8,7 @@ import re
 import shlex
 
 from ..advice import DefragPlan, Move, OwnerGroup, ReservationSuggestion
-from .terminal import Style
+from .terminal import Style, printable
 
 __all__ = [
     "RESERVATION_DESCRIPTION",
@@ -72,7 +72,7 @@ def _holder(move: Move) -> str:
         return "unknown holder"
     parts = [o.owner_class]
     if o.eni_id:
-        parts.append(o.eni_id)
+        parts.append(printable(o.eni_id))
     if o.primary:
         parts.append("primary")
     return ", ".join(parts)
@@ -81,11 +81,11 @@ def _holder(move: Move) -> str:
 def _group_heading(group: OwnerGroup, style: Style) -> str:
     moves = _plural(len(group.moves), "address", "addresses")
     if group.kind == "instance":
-        who = f"drain node {style.paint(group.owner or '?', 'bold')}"
+        who = f"drain node {style.paint(printable(group.owner or '?'), 'bold')}"
     elif group.kind == "eni":
         classes = sorted({m.owner.owner_class for m in group.moves if m.owner is not None})
         kind = f" ({', '.join(classes)})" if classes else ""
-        who = f"move ENI {style.paint(group.owner or '?', 'bold')}{kind}"
+        who = f"move ENI {style.paint(printable(group.owner or '?'), 'bold')}{kind}"
     else:
         who = "addresses without a recorded owner"
     if group.blocks:
@@ -121,7 +121,7 @@ def render_plan(plan: DefragPlan, style: Style) -> list[str]:
         lines.append(f"    {style.paint('short:', 'yellow')} {plan.reason}")
     nodes = [g.owner for g in plan.groups if g.kind == "instance" and g.owner]
     if nodes:
-        lines.append(f"  nodes to drain ({len(nodes)}): {', '.join(nodes)}")
+        lines.append(f"  nodes to drain ({len(nodes)}): {', '.join(map(printable, nodes))}")
     if plan.groups:
         lines.append("  by owner, in order:")
         for group in plan.groups:

@@ -126,6 +126,17 @@ def _families() -> dict[str, _Family]:
             "Warnings about the subnet's input, by kind "
             "(available-mismatch: EC2's count differs from the model).",
         ),
+        (
+            "input_incomplete",
+            "1 when the input clearly misses part of the subnet (EC2 counts many more "
+            "addresses taken than the ENIs read show): no severity band is given, "
+            "free_prefixes is an upper bound; else 0.",
+        ),
+        (
+            "missing_addresses",
+            "Addresses EC2 counts as taken that no ENI or reservation read shows "
+            "(no sample when describe-subnets gave no AvailableIpAddressCount).",
+        ),
     ]
     return {name: _Family(PREFIX + name, text) for name, text in specs}
 
@@ -154,8 +165,10 @@ def _collect(families: dict[str, _Family], aws: AwsSubnet) -> None:
     add("reservation_blocks", b["in_prefix_reservation"], ("reservation", "prefix"))
     add("reservation_blocks", b["in_explicit_reservation"], ("reservation", "explicit"))
     add("aws_fragmentation_score", r.aws_fragmentation_score)
+    incomplete = aws.input_incomplete
+    band_given = None if incomplete else r.aws_severity
     for band in SEVERITIES:
-        add("aws_severity", int(band == r.aws_severity), ("severity", band))
+        add("aws_severity", int(band == band_given), ("severity", band))
     add("stranded_addresses", r.stranded_ips)
     largest = r.largest_free_block
     add(
@@ -176,6 +189,8 @@ def _collect(families: dict[str, _Family], aws: AwsSubnet) -> None:
     kinds = [w.kind for w in aws.warnings]
     for kind in WARNING_KINDS:
         add("warnings", kinds.count(kind), ("kind", kind))
+    add("input_incomplete", int(incomplete))
+    add("missing_addresses", aws.missing_addresses)
 
 
 def render_prometheus(subnets: Iterable[AwsSubnet]) -> str:

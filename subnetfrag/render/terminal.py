@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping
 from typing import IO, Any
 
-__all__ = ["COLOR_MODES", "Style", "can_encode", "colour_wanted"]
+__all__ = ["COLOR_MODES", "Style", "can_encode", "colour_wanted", "printable"]
 
 #: The values of ``--color``.
 COLOR_MODES: tuple[str, ...] = ("auto", "always", "never")
@@ -38,6 +38,33 @@ _SEVERITY = {
     "CRITICAL": "bold-red",
     "EXHAUSTED": "bold-red",
 }
+
+
+def _escapes() -> dict[int, str]:
+    table: dict[int, str] = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+    table.update({0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"})
+    # Characters that reorder or break lines on a terminal: bidirectional
+    # controls (the "Trojan Source" ones) and the Unicode line separators.
+    for c in (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029):
+        table[c] = f"\\u{c:04x}"
+    return table
+
+
+_ESCAPES = _escapes()
+
+
+def printable(value: object) -> str:
+    """``value`` as text that is safe to write to a terminal: the one
+    function every text output (reports, ``check`` lines, warnings and
+    errors) passes strings from the input through, as the SVG and Prometheus
+    outputs escape theirs. C0 and C1 control characters, DEL, bidirectional
+    controls and line separators become visible escapes (``\\x1b``, ``\\n``,
+    ``\\u202e``), so that a tag or description cannot colour, move the cursor,
+    retitle the window or add lines; None is the empty string (a tag whose
+    ``Value`` is null). Never raises. O(len)."""
+    if value is None:
+        return ""
+    return str(value).translate(_ESCAPES)
 
 
 def colour_wanted(

@@ -12,9 +12,16 @@ from collections.abc import Sequence
 from ..aws import AwsSubnet
 from ..blockmap import render_block_map
 from ..metrics import FragmentationReport
-from .terminal import Style
+from .terminal import Style, printable
 
-__all__ = ["render_owners", "render_report", "render_subnet", "subnet_heading"]
+__all__ = [
+    "INCOMPLETE",
+    "other_descriptions",
+    "render_owners",
+    "render_report",
+    "render_subnet",
+    "subnet_heading",
+]
 
 _LABEL_WIDTH = 26
 
@@ -27,26 +34,41 @@ def subnet_heading(aws: AwsSubnet, style: Style, discovery: Sequence[str] = ()) 
     """One line naming the subnet: id, CIDR, Name tag, AZ, VPC, and why a
     cluster lookup chose it. O(tags)."""
     info = aws.info
-    parts = [style.paint(info.subnet_id, "bold"), info.cidr]
+    parts = [style.paint(printable(info.subnet_id), "bold"), printable(info.cidr)]
     if info.name:
-        parts.append(f'"{info.name}"')
-    where = ", ".join(x for x in (info.availability_zone, info.vpc_id) if x)
+        parts.append(f'"{printable(info.name)}"')
+    where = ", ".join(printable(x) for x in (info.availability_zone, info.vpc_id) if x)
     if where:
         parts.append(f"({where})")
     if discovery:
-        parts.append("found by " + ", ".join(discovery))
+        parts.append("found by " + ", ".join(map(printable, discovery)))
     return "  ".join(parts)
 
 
-def render_report(r: FragmentationReport, style: Style) -> list[str]:
-    """The report's numbers as aligned ``label  value`` lines. O(1)."""
+#: What replaces the health band when the input is incomplete.
+INCOMPLETE = "INCOMPLETE INPUT"
+
+
+def render_report(r: FragmentationReport, style: Style, *, incomplete: bool = False) -> list[str]:
+    """The report's numbers as aligned ``label  value`` lines. With
+    ``incomplete`` (the input misses part of the subnet:
+    :attr:`~subnetfrag.aws.AwsSubnet.input_incomplete`) no health band is
+    given, and the free /28 count is marked as an upper bound. O(1)."""
     a, b = r.addresses, r.blocks
     rows: list[tuple[str, str]] = []
     fits = "a /28 prefix fits" if r.can_fit_prefix else "no /28 prefix fits: InsufficientCidrBlocks"
+    if incomplete:
+        fits = "at most: the input is incomplete"
     free_prefixes = style.paint(_n(r.free_prefixes), None if r.free_prefixes else "bold-red")
     rows.append(("free /28 prefixes", f"{free_prefixes}  ({fits})"))
+    if incomplete:
+        rows.append(
+            ("input", f"{style.paint(INCOMPLETE, 'bold-red')}: no health band (see the warning)")
+        )
     if r.aws_fragmentation_score is None:
         score = "n/a (no candidate /28 block)"
+    elif incomplete:
+        score = f"{r.aws_fragmentation_score} on the addresses read (no band: input incomplete)"
     else:
         score = f"{r.aws_fragmentation_score}  {style.severity(r.aws_severity)}"
     rows.append(("AWS fragmentation score", score))
@@ -91,7 +113,9 @@ def render_report(r: FragmentationReport, style: Style) -> list[str]:
 
 def render_owners(aws: AwsSubnet, style: Style) -> list[str]:
     """The owner breakdown as a table (one row per owner class holding
-    something). O(allocations)."""
+    something), then who the ``other`` ENIs are: their descriptions (the
+    five most common, escaped), since their class says nothing.
+    O(allocations)."""
     summary = aws.owner_summary()
     if not summary:
         return ["  owners: nothing allocated"]
@@ -101,7 +125,35 @@ def render_owners(aws: AwsSubnet, style: Style) -> list[str]:
         lines.append(
             f"  {cls:<14}{_n(c['addresses']):>10}{_n(c['prefixes']):>10}{_n(c['enis']):>7}"
         )
+    others = other_descriptions(aws)
+    if others:
+        shown = [
+            (f'"{printable(desc)}"' if desc else "no description") + f" ({_n(n)})"
+            for desc, n in others[:_OTHERS_SHOWN]
+        ]
+        if len(others) > _OTHERS_SHOWN:
+            shown.append(f"{_n(len(others) - _OTHERS_SHOWN)} more descriptions")
+        lines.append("  other ENIs by description: " + ", ".join(shown))
     return lines
+
+
+_OTHERS_SHOWN = 5
+
+
+def other_descriptions(aws: AwsSubnet) -> list[tuple[str | None, int]]:
+    """Who the ``other`` ENIs are: each ``Description`` (None: none given)
+    with how many ENIs of class ``other`` carry it, most first, then by
+    description. O(allocations)."""
+    sub = aws.subnet
+    enis: dict[str, str | None] = {}
+    for net in sub.allocations():
+        owner = sub.owner_of(net)
+        if owner is not None and owner.owner_class == "other" and owner.eni_id:
+            enis.setdefault(owner.eni_id, owner.description)
+    counts: dict[str | None, int] = {}
+    for desc in enis.values():
+        counts[desc] = counts.get(desc, 0) + 1
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0] or ""))
 
 
 def render_subnet(
@@ -116,7 +168,7 @@ def render_subnet(
     numbers, owners, the block map when asked, warnings. O(size) in C plus
     O(allocations + blocks)."""
     lines = [subnet_heading(aws, style, discovery)]
-    lines += render_report(aws.subnet.report(), style)
+    lines += render_report(aws.subnet.report(), style, incomplete=aws.input_incomplete)
     lines.append("")
     lines += render_owners(aws, style)
     if block_map:
@@ -126,5 +178,5 @@ def render_subnet(
     if aws.warnings:
         lines.append("")
         for w in aws.warnings:
-            lines.append(f"  {style.paint('warning:', 'yellow')} {w.message}")
+            lines.append(f"  {style.paint('warning:', 'yellow')} {printable(w.message)}")
     return "\n".join(lines) + "\n"
