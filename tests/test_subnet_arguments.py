@@ -223,3 +223,13 @@ def test_random_choices_end_for_any_generator(rng: Random) -> None:
     assert len(set(got)) == 20
     s.allocate_prefix_offset()
     m._check()
+
+
+@pytest.mark.parametrize("kw", [{"seed": "1"}, {"seed": 1.0}, {"id_prefix": 5}])
+def test_carve_subnets_checks_its_arguments_at_once(kw: dict[str, Any]) -> None:
+    from subnetfrag.pool import carve_subnets
+
+    vpc = Vpc("10.0.0.0/16")
+    with pytest.raises(sf.InvalidArgumentType):
+        carve_subnets(vpc, 24, **kw)
+    assert vpc.subnets() == []
