@@ -304,8 +304,9 @@ class Subnet:
         (AWS-reserved), :class:`AddressInUse` (allocated, or inside an allocated
         prefix), :class:`InsufficientFreeAddresses` (automatic, nothing
         eligible; its message is built only when read), :class:`UnknownPolicy`.
-        Cost: O(1) for explicit, lowest and random (expected); pack O(n/64)
-        word operations; see docs/performance.md for the measured ratios.
+        Cost: O(1) for explicit, lowest and random (expected); pack O(1) plus
+        one C byte search over the blocks; see docs/performance.md for the
+        measured ratios.
         """
         if owner is not None and not isinstance(owner, Owner):
             raise _bad_owner(owner)
@@ -816,10 +817,11 @@ class Subnet:
         return format_ip(value) if plen == 32 else f"{format_ip(value)}/{plen}"
 
     def _out_of_subnet(self, what: str, offset: int, plen: int) -> OutOfSubnet:
-        return OutOfSubnet(
-            f"{what} {self._shown(offset, plen)} is not in {self._cidr_text()}"
-            + (f" (offsets 0 to {self._size - 1})" if what == "offset" else "")
-        )
+        if what == "offset":
+            return OutOfSubnet(
+                f"offset {offset} is not in {self._cidr_text()} (offsets 0 to {self._size - 1})"
+            )
+        return OutOfSubnet(f"{what} {self._shown(offset, plen)} is not in {self._cidr_text()}")
 
     def _address_offset(self, offset: object) -> int:
         """``offset`` checked as an allocatable address's offset; raises
