@@ -13,7 +13,7 @@ import sys
 
 from .harness import print_table
 
-SUITES = ("bench_core", "bench_report", "bench_ingest")
+SUITES = ("bench_core", "bench_report", "bench_ingest", "bench_sim", "bench_sweep")
 
 
 def main(argv: list[str]) -> int:

@@ -1,5 +1,23 @@
 #!/usr/bin/env python3
-"""Generate subnetfrag/data/instance_limits.json from EC2 DescribeInstanceTypes records.
+"""Generate subnetfrag/data/instance_limits.json from the EKS AMI's instance-info.jsonl
+and EC2 DescribeInstanceTypes records.
+
+Since issue 9, the ENIs on the default network card and the IPv4 addresses per
+ENI come from awslabs/amazon-eks-ami ``nodeadm/internal/kubelet/instance-info.jsonl``
+(``--eks-instance-info FILE``: the file nodeadm embeds for its max-pods default,
+synced from EC2 by that repository's workflow), and vCPUs, hypervisor and bare
+metal from the DescribeInstanceTypes records given as ``source`` (e.g. the
+snapshot moto ships, below). A type the EKS file lacks keeps its ENIs and IPv4
+from ``source`` and is listed in the header's ``limits_from_attributes_source``;
+a type ``source`` lacks takes hypervisor and bare metal from the VPC CNI's table
+(``--vpc-cni-limits``, aws/amazon-vpc-cni-k8s ``pkg/vpc/vpc_ip_resource_limit.go``)
+and has no vCPU count (listed in ``vcpus_unknown``).
+
+``--vpc-cni-limits FILE`` also cross-checks the result against the VPC CNI's own
+table and prints every disagreement (docs/max-pods.md lists them);
+``--write-check FILE`` writes the CNI's ENIs and IPv4 per type as a small JSON
+file the tests compare the bundled table with (tests/fixtures/vpc-cni-limits.json),
+so the tests never read the source files.
 
 The bundled table maps every instance type to the numbers the max-pods
 arithmetic needs: ENIs on the default network card, IPv4 addresses per ENI,
@@ -48,15 +66,17 @@ Exit status: 0 on success, 1 when the input cannot be read or holds a bad record
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import gzip
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
-from subnetfrag.instances import InstanceLimits
+from subnetfrag.instances import SOURCE_TABLE, InstanceLimits
 from subnetfrag.maxpods import (
     InvalidDescribeResponse,
     from_describe_instance_types,
@@ -75,6 +95,29 @@ FIELDS = {
     "hypervisor": "Hypervisor: 'nitro' or 'xen'; '' where EC2 reports none (bare metal)",
     "bare_metal": "BareMetal",
 }
+
+
+EKS_FIELDS = {
+    "enis": "defaultMaxENIs of instance-info.jsonl (ENIs on the default network card); "
+    "for the types listed in limits_from_attributes_source, "
+    "NetworkInfo.NetworkCards[DefaultNetworkCardIndex].MaximumNetworkInterfaces",
+    "ipv4_per_eni": "ipv4AddressesPerInterface of instance-info.jsonl (or "
+    "NetworkInfo.Ipv4AddressesPerInterface, as above)",
+    "vcpus": "VCpuInfo.DefaultVCpus of the attributes source (null for vcpus_unknown)",
+    "hypervisor": "Hypervisor of the attributes source ('' for bare metal); "
+    "HypervisorType of the VPC CNI's table for vcpus_unknown ('unknown' read as '')",
+    "bare_metal": "BareMetal of the attributes source; IsBareMetal of the VPC CNI's table "
+    "for vcpus_unknown",
+}
+
+
+def _provenance(path: Path, repository: str, where: str, revision: str) -> dict[str, Any]:
+    return {
+        "repository": repository,
+        "path": where,
+        "revision": revision,
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+    }
 
 
 def read_records(path: Path) -> list[Any]:
@@ -161,7 +204,7 @@ def check_eni_max_pods(path: Path, table: dict[str, InstanceLimits]) -> list[str
         if name not in table:
             report.append(f"{name}: published {expected}, not in the table")
             continue
-        ours = max_pods(table[name], cap=False)
+        ours = max_pods(table[name], cap=False, bootstrap="al2")
         if ours.uncapped == expected:
             agree += 1
         else:
@@ -172,6 +215,119 @@ def check_eni_max_pods(path: Path, table: dict[str, InstanceLimits]) -> list[str
         f"{extra} table types are not in the published file"
     )
     return report
+
+
+def read_eks_instance_info(path: Path) -> dict[str, tuple[int, int]]:
+    """(ENIs on the default card, IPv4 per ENI) by type from instance-info.jsonl
+    (``instanceType``, ``defaultMaxENIs``, ``ipv4AddressesPerInterface``).
+
+    Raises ValueError naming the line of a bad record or a type listed twice."""
+    out: dict[str, tuple[int, int]] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            name = record["instanceType"]
+            limits = (int(record["defaultMaxENIs"]), int(record["ipv4AddressesPerInterface"]))
+        except (ValueError, KeyError, TypeError) as error:
+            raise ValueError(f"{path}:{number}: not an instance-info record ({error})") from None
+        if not isinstance(name, str) or name in out:
+            raise ValueError(f"{path}:{number}: bad or repeated instanceType {name!r}")
+        out[name] = limits
+    return out
+
+
+_GO_TYPE = re.compile(r'^\t"([^"]+)": \{$', re.M)
+_GO_FIELD = re.compile(
+    r"(ENILimit|IPv4Limit|DefaultNetworkCardIndex|HypervisorType|IsBareMetal):"
+    r'\s+("?[\w-]*"?),'
+)
+_GO_CARD = re.compile(r"MaximumNetworkInterfaces:\s+(\d+),\s+NetworkCardIndex:\s+(\d+),")
+
+
+def read_vpc_cni_limits(path: Path) -> dict[str, dict[str, Any]]:
+    """The VPC CNI's table (``instanceNetworkingLimits`` in vpc_ip_resource_limit.go)
+    by type: ``enis`` (the default card's MaximumNetworkInterfaces), ``eni_limit``
+    (ENILimit), ``ipv4_per_eni`` (IPv4Limit), ``hypervisor``, ``bare_metal``.
+
+    Raises ValueError when no entry can be read, or an entry lacks a field."""
+    text = path.read_text(encoding="utf-8")
+    starts = [(m.start(), m.group(1)) for m in _GO_TYPE.finditer(text)]
+    out: dict[str, dict[str, Any]] = {}
+    for i, (start, name) in enumerate(starts):
+        block = text[start : starts[i + 1][0] if i + 1 < len(starts) else len(text)]
+        fields = dict(_GO_FIELD.findall(block))
+        cards = {int(idx): int(n) for n, idx in _GO_CARD.findall(block)}
+        try:
+            default = int(fields["DefaultNetworkCardIndex"])
+            out[name] = {
+                "enis": cards.get(default, int(fields["ENILimit"])),
+                "eni_limit": int(fields["ENILimit"]),
+                "ipv4_per_eni": int(fields["IPv4Limit"]),
+                "hypervisor": fields["HypervisorType"].strip('"'),
+                "bare_metal": fields["IsBareMetal"] == "true",
+            }
+        except (KeyError, ValueError) as error:
+            raise ValueError(f"{path}: entry {name!r} lacks {error}") from None
+    if not out:
+        raise ValueError(f"{path}: no instanceNetworkingLimits entry found")
+    return out
+
+
+def merge(
+    eks: dict[str, tuple[int, int]],
+    attributes: dict[str, InstanceLimits],
+    cni: dict[str, dict[str, Any]] | None,
+) -> tuple[dict[str, InstanceLimits], list[str], list[str]]:
+    """The table: every EKS type with its ENIs and IPv4, vCPUs/hypervisor/bare
+    metal from ``attributes`` (else hypervisor and bare metal from ``cni`` and
+    no vCPUs); plus the ``attributes`` types the EKS file lacks. Returns the
+    table and the two lists the header records.
+
+    Raises ValueError for an EKS type found in neither attribute source."""
+    table: dict[str, InstanceLimits] = {}
+    vcpus_unknown: list[str] = []
+    for name, (enis, ipv4) in eks.items():
+        known = attributes.get(name)
+        if known is not None:
+            table[name] = InstanceLimits(
+                name, enis, ipv4, known.vcpus, known.hypervisor, known.bare_metal, SOURCE_TABLE
+            )
+        elif cni is not None and name in cni:
+            row = cni[name]
+            # The CNI writes "unknown" where EC2 reports no hypervisor (bare metal).
+            hypervisor = "" if row["hypervisor"] == "unknown" else row["hypervisor"]
+            table[name] = InstanceLimits(
+                name, enis, ipv4, None, hypervisor, row["bare_metal"], SOURCE_TABLE
+            )
+            vcpus_unknown.append(name)
+        else:
+            raise ValueError(f"{name}: no vCPUs, hypervisor or bare-metal flag in any source")
+    from_attributes = sorted(set(attributes) - set(eks))
+    for name in from_attributes:
+        table[name] = dataclasses.replace(attributes[name], source=SOURCE_TABLE)
+    return dict(sorted(table.items())), sorted(vcpus_unknown), from_attributes
+
+
+def cross_check(table: dict[str, InstanceLimits], cni: dict[str, dict[str, Any]]) -> list[str]:
+    """Every type in both tables whose ENIs or IPv4 per ENI differ, as text lines
+    (sorted), then a summary line."""
+    lines = []
+    both = sorted(set(table) & set(cni))
+    for name in both:
+        ours, theirs = table[name], cni[name]
+        if (ours.enis, ours.ipv4_per_eni) != (theirs["enis"], theirs["ipv4_per_eni"]):
+            lines.append(
+                f"{name}: bundled {ours.enis} ENIs x {ours.ipv4_per_eni} IPv4, VPC CNI "
+                f"{theirs['enis']} x {theirs['ipv4_per_eni']}"
+            )
+    lines.append(
+        f"{len(both) - len(lines)} of {len(both)} types in both tables agree; "
+        f"{len(set(table) - set(cni))} only in the bundled table, "
+        f"{len(set(cni) - set(table))} only in the VPC CNI's"
+    )
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -185,11 +341,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--date", default=None, help="generation date (default: today, UTC)")
     parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument("--check-eni-max-pods", type=Path, default=None, metavar="FILE")
+    parser.add_argument(
+        "--eks-instance-info",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="amazon-eks-ami nodeadm/internal/kubelet/instance-info.jsonl",
+    )
+    parser.add_argument("--eks-revision", default="", help="commit of that file")
+    parser.add_argument(
+        "--vpc-cni-limits",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="amazon-vpc-cni-k8s pkg/vpc/vpc_ip_resource_limit.go",
+    )
+    parser.add_argument("--vpc-cni-revision", default="", help="commit of that file")
+    parser.add_argument(
+        "--write-check",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write the VPC CNI's ENIs and IPv4 per type here (JSON)",
+    )
     args = parser.parse_args(argv)
 
     try:
         records = read_records(args.source)
         table = build_table(records)
+        cni = read_vpc_cni_limits(args.vpc_cni_limits) if args.vpc_cni_limits else None
+        vcpus_unknown: list[str] = []
+        from_attributes: list[str] = []
+        if args.eks_instance_info is not None:
+            eks = read_eks_instance_info(args.eks_instance_info)
+            table, vcpus_unknown, from_attributes = merge(eks, table, cni)
     except (OSError, ValueError, InvalidDescribeResponse) as error:
         print(f"gen_instance_limits: {error}", file=sys.stderr)
         return 1
@@ -212,8 +397,45 @@ def main(argv: list[str] | None = None) -> int:
         "generated": generated,
         "count": len(table),
     }
+    if args.eks_instance_info is not None:
+        header["limits_source"] = _provenance(
+            args.eks_instance_info,
+            "awslabs/amazon-eks-ami",
+            "nodeadm/internal/kubelet/instance-info.jsonl",
+            args.eks_revision,
+        )
+        header["fields"] = EKS_FIELDS
+        header["limits_from_attributes_source"] = from_attributes
+        header["vcpus_unknown"] = vcpus_unknown
+    if cni is not None:
+        assert args.vpc_cni_limits is not None
+        header["hypervisor_fallback_source"] = _provenance(
+            args.vpc_cni_limits,
+            "aws/amazon-vpc-cni-k8s",
+            "pkg/vpc/vpc_ip_resource_limit.go",
+            args.vpc_cni_revision,
+        )
     args.output.write_text(render(header, table), encoding="utf-8")
     print(f"wrote {len(table)} instance types to {args.output}", file=sys.stderr)
+
+    if cni is not None:
+        for line in cross_check(table, cni):
+            print(line)
+        if args.write_check is not None:
+            check = {
+                "source": header["hypervisor_fallback_source"],
+                "what": "the VPC CNI's ENIs (default card) and IPv4 per ENI by type",
+                "instance_types": {
+                    n: [r["enis"], r["ipv4_per_eni"]] for n, r in sorted(cni.items())
+                },
+            }
+            rows = ",\n".join(
+                f"  {json.dumps(n)}: {json.dumps(v)}" for n, v in check["instance_types"].items()
+            )
+            head = json.dumps({k: v for k, v in check.items() if k != "instance_types"})
+            args.write_check.write_text(
+                f'{head[:-1]}, "instance_types": {{\n{rows}\n}}}}\n', encoding="utf-8"
+            )
 
     if args.check_eni_max_pods is not None:
         for line in check_eni_max_pods(args.check_eni_max_pods, table):

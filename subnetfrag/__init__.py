@@ -5,6 +5,7 @@ allocations, CIDR reservations), ask whether it can still fit a /28, measure its
 fragmentation, and compare allocation policies.
 """
 
+from . import sim  # the simulator (a layer above the rest: imports only point down)
 from .advice import (
     DefragPlan,
     InvalidAdviceArgument,
@@ -17,12 +18,13 @@ from .advice import (
     suggest_reservation,
 )
 from .blockmap import BlockInfo, render_block_map
-from .capacity import CapacityPlan, InvalidCapacityArgument, plan_capacity
+from .capacity import CapacityPlan, InvalidCapacityArgument, PlanWarning, plan_capacity
 from .errors import (
     AddressInUse,
     InsufficientCapacity,
     InsufficientCidrBlocks,
     InsufficientFreeAddresses,
+    InsufficientFreeAddressesInSubnet,
     InvalidArgumentType,
     InvalidCidr,
     InvalidPrefix,
@@ -44,6 +46,7 @@ from .instances import (
     lookup,
     table_header,
 )
+from .ipamd import CniSettings, CountingAllocator, NodeIpam, SubnetAllocator
 from .maxpods import (
     InvalidDescribeResponse,
     InvalidMaxPodsArgument,
@@ -57,6 +60,7 @@ from .metrics import FragmentationReport
 from .owner import OWNER_CLASSES, Owner
 from .policies import Policy, get_policy, policy_names, register_policy
 from .pool import PoolReport, SubnetPool, SubnetPoolError, UnknownStrategy, carve_subnets
+from .sim import headroom, simulate
 from .subnet import Reservation, Subnet
 from .vpc import (
     CidrAssociationError,
@@ -89,12 +93,15 @@ __all__ = [
     "CidrBlockLimitExceeded",
     "CidrBlockSizeError",
     "CidrOverlap",
+    "CniSettings",
+    "CountingAllocator",
     "DefragPlan",
     "FragmentationReport",
     "InstanceLimits",
     "InsufficientCapacity",
     "InsufficientCidrBlocks",
     "InsufficientFreeAddresses",
+    "InsufficientFreeAddressesInSubnet",
     "InvalidAdviceArgument",
     "InvalidArgumentType",
     "InvalidCapacityArgument",
@@ -108,10 +115,12 @@ __all__ = [
     "InvalidState",
     "MaxPods",
     "Move",
+    "NodeIpam",
     "NotAllocated",
     "OutOfSubnet",
     "Owner",
     "OwnerGroup",
+    "PlanWarning",
     "Policy",
     "PoolReport",
     "PrefixDelegationUnsupported",
@@ -123,6 +132,7 @@ __all__ = [
     "ReservedCidrRange",
     "RestrictedCidrAssociation",
     "Subnet",
+    "SubnetAllocator",
     "SubnetConflict",
     "SubnetFragError",
     "SubnetInUse",
@@ -142,6 +152,7 @@ __all__ = [
     "carve_subnets",
     "from_describe_instance_types",
     "get_policy",
+    "headroom",
     "instance_types",
     "lookup",
     "max_pods",
@@ -152,6 +163,8 @@ __all__ = [
     "policy_names",
     "register_policy",
     "render_block_map",
+    "sim",
+    "simulate",
     "suggest_reservation",
     "table_header",
 ]

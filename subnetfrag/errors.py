@@ -15,6 +15,7 @@ __all__ = [
     "InsufficientCapacity",
     "InsufficientCidrBlocks",
     "InsufficientFreeAddresses",
+    "InsufficientFreeAddressesInSubnet",
     "InvalidArgumentType",
     "InvalidCidr",
     "InvalidPrefix",
@@ -88,10 +89,37 @@ class InsufficientCapacity(SubnetFragError):
     """An automatic allocation that found nothing eligible."""
 
 
-class InsufficientFreeAddresses(InsufficientCapacity):
-    """No free address outside every CIDR reservation (EC2's
-    ``InsufficientFreeAddressesInSubnet``)."""
+class InsufficientFreeAddressesInSubnet(InsufficientCapacity):
+    """No free address outside every CIDR reservation: EC2's
+    ``InsufficientFreeAddressesInSubnet``, "The specified subnet does not have
+    enough free addresses to satisfy the request." (``AssignPrivateIpAddresses``,
+    ``CreateNetworkInterface``).
+
+    The VPC CNI's ipamd treats it like :class:`InsufficientCidrBlocks`
+    (``containsInsufficientCIDRsOrSubnetIPs`` in pkg/ipamd/ipamd.go): it logs
+    "Unable to attach IPs/Prefixes for the ENI, subnet doesn't seem to have
+    enough IPs/Prefixes. Consider using new subnet or carve a reserved range
+    using create-subnet-cidr-reservation" and does not try again for 120 s
+    (``insufficientCidrErrorCooldown``). ``CreateNetworkInterface`` may instead
+    fail with ``InvalidParameterValue``, "There aren't sufficient free Ipv4
+    addresses or prefixes", which starts no cooldown (docs/concepts.md).
+    """
+
+
+#: The name this class had before it took EC2's: an alias of the same class,
+#: kept so that ``except InsufficientFreeAddresses`` goes on working.
+InsufficientFreeAddresses = InsufficientFreeAddressesInSubnet
 
 
 class InsufficientCidrBlocks(InsufficientCapacity):
-    """No free, aligned, eligible /28 (EC2's ``InsufficientCidrBlocks``)."""
+    """No free, aligned, eligible /28: EC2's ``InsufficientCidrBlocks``, "The
+    specified subnet does not have enough free cidr blocks to satisfy the
+    request." (``AssignPrivateIpAddresses`` or ``CreateNetworkInterface`` with
+    ``Ipv4PrefixCount``).
+
+    ipamd logs "Unable to attach IPs/Prefixes for the ENI, subnet doesn't seem
+    to have enough IPs/Prefixes. Consider using new subnet or carve a reserved
+    range using create-subnet-cidr-reservation" and does not try again for 120 s
+    (``insufficientCidrErrorCooldown``), as for
+    :class:`InsufficientFreeAddressesInSubnet`.
+    """

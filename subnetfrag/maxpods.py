@@ -1,6 +1,21 @@
-"""How many pods the VPC CNI lets a node run: the EKS max-pods arithmetic.
+"""How many pods the VPC CNI lets a node run: the EKS max-pods arithmetic,
+per bootstrapper (see docs/max-pods.md).
 
-Follows awslabs/amazon-eks-ami ``max-pods-calculator.sh`` (see docs/max-pods.md):
+The kubelet's max pods is set by whatever bootstraps the node, and three rules
+are in use (``bootstrap=``):
+
+- ``"al2023"`` (the default; nodeadm, the EKS AMI's bootstrapper since the AL2
+  AMI and its calculator were removed, awslabs/amazon-eks-ami #2645):
+  ``ENIs x (IPv4 per ENI - 1) + 2`` on the default network card, no cap, no
+  prefix-delegation, custom-networking or MAX_ENI term
+  (``nodeadm/internal/kubelet/eni_max_pods.go``, ``calculateStandardMaxPods``),
+  unless the user sets ``maxPods`` or ``maxPodsExpression``;
+- ``"karpenter"`` (aws/karpenter-provider-aws
+  ``pkg/providers/instancetype/types.go``, ``ENILimitedPods``): ``(ENIs -
+  RESERVED_ENIS) x (IPv4 per ENI - 1) + 2``, no cap, no prefix term, unless the
+  EC2NodeClass sets ``kubelet.maxPods``;
+- ``"al2"``: the AL2 ``max-pods-calculator.sh``, which EKS documents as the
+  value to set and which the rest of this docstring describes:
 
 - secondary-IP mode: ``ENIs x (IPv4 per ENI - 1) + 2`` (each ENI's primary
   address carries no pod; the 2 are host-network pods, aws-node and kube-proxy);
@@ -31,6 +46,8 @@ from .errors import SubnetFragError
 from .instances import SOURCE_DESCRIBE, InstanceLimits, InvalidInstanceLimits, lookup
 
 __all__ = [
+    "BOOTSTRAPS",
+    "DEFAULT_BOOTSTRAP",
     "HOST_NETWORK_PODS",
     "IPS_PER_PREFIX",
     "MAX_PODS_CAP_HIGH_CPU",
@@ -39,7 +56,9 @@ __all__ = [
     "InvalidDescribeResponse",
     "InvalidMaxPodsArgument",
     "MaxPods",
+    "MaxPodsExpressionError",
     "PrefixDelegationUnsupported",
+    "evaluate_max_pods_expression",
     "from_describe_instance_types",
     "max_pods",
     "max_pods_cap",
@@ -54,6 +73,9 @@ HOST_NETWORK_PODS = 2
 MAX_PODS_CAP_LOW_CPU = 110
 MAX_PODS_CAP_HIGH_CPU = 250
 MAX_PODS_CAP_VCPU_THRESHOLD = 30
+#: The bootstrappers whose max-pods rule :func:`max_pods` knows, and the default.
+BOOTSTRAPS: tuple[str, ...] = ("al2", "al2023", "karpenter")
+DEFAULT_BOOTSTRAP = "al2023"
 
 
 class PrefixDelegationUnsupported(SubnetFragError, ValueError):
@@ -82,6 +104,12 @@ class MaxPods:
       ``"describe-instance-types"`` or ``"explicit limits"``).
     - ``explanation``: the arithmetic as text, e.g.
       ``"prefix mode 3 x 9 x 16 + 2 = 434, capped to 110 (2 vCPUs, <= 30)"``.
+    - ``bootstrap``: the rule applied (one of :data:`BOOTSTRAPS`).
+    - ``notes``: why the rule gives this value, and what it ignores.
+    - ``override``: when the bootstrapper's default does not fit the CNI
+      configuration asked for (prefix delegation, custom networking, MAX_ENI),
+      the value to set instead: the AL2 calculator's recommendation (EKS's
+      documented value); otherwise None.
     """
 
     instance_type: str
@@ -92,12 +120,17 @@ class MaxPods:
     vcpus: int | None
     source: str
     explanation: str
+    bootstrap: str = "al2"
+    notes: tuple[str, ...] = ()
+    override: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The value as a JSON-ready dict: instance_type, max_pods, uncapped,
-        enis, ipv4_per_eni, vcpus, source (the explanation is left out). O(1).
+        enis, ipv4_per_eni, vcpus, source, bootstrap, notes, override (the
+        explanation is left out). O(1).
         """
         return {
+            "bootstrap": self.bootstrap,
             "instance_type": self.instance_type,
             "max_pods": self.max_pods,
             "uncapped": self.uncapped,
@@ -105,6 +138,8 @@ class MaxPods:
             "ipv4_per_eni": self.ipv4_per_eni,
             "vcpus": self.vcpus,
             "source": self.source,
+            "notes": list(self.notes),
+            "override": self.override,
         }
 
 
@@ -126,20 +161,37 @@ def max_pods(
     custom_networking: bool = False,
     max_eni: int | None = None,
     cap: bool = True,
+    bootstrap: str = DEFAULT_BOOTSTRAP,
+    reserved_enis: int = 0,
+    max_pods_expression: str | None = None,
 ) -> MaxPods:
     """The max-pods value of an instance type (a name from the bundled table, or
-    :class:`InstanceLimits` from anywhere).
+    :class:`InstanceLimits` from anywhere) under one bootstrapper's rule.
 
-    ``prefix_delegation`` selects prefix-mode arithmetic; ``custom_networking``
-    takes the primary ENI away; ``max_eni`` limits the ENIs counted (the CNI's
-    ``MAX_ENI``, the calculator's ``--cni-max-eni``); ``cap`` applies the
-    110/250 ceiling by vCPU count.
+    ``bootstrap`` (default ``"al2023"``) picks the rule of the module docstring.
+    For ``"al2"``: ``prefix_delegation`` selects prefix-mode arithmetic;
+    ``custom_networking`` takes the primary ENI away; ``max_eni`` limits the
+    ENIs counted (the CNI's ``MAX_ENI``, the calculator's ``--cni-max-eni``);
+    ``cap`` applies the 110/250 ceiling by vCPU count. ``"al2023"`` and
+    ``"karpenter"`` ignore all four (their result's ``notes`` say so, and
+    ``override`` gives the AL2 value to set when it differs); ``reserved_enis``
+    is Karpenter's ``RESERVED_ENIS``. ``max_pods_expression`` (al2023 only) is
+    nodeadm's ``maxPodsExpression``: a CEL expression over ``default_enis``,
+    ``ips_per_eni`` and ``max_pods`` (the standard value), evaluated with
+    cel-python (the optional ``cel`` extra) as nodeadm's
+    ``evaluateCustomMaxPodsExpression`` does; the result must be an integer
+    from 1 to 2**31 - 1.
 
     Raises :class:`~subnetfrag.instances.UnknownInstanceType` for a name the table
     lacks, :class:`PrefixDelegationUnsupported` for prefix mode on a type that is
     neither Nitro nor bare metal, and :class:`InvalidMaxPodsArgument` for a
-    ``max_eni`` below 1, an argument of the wrong type, or ``cap=True`` with
-    unknown vCPUs. O(1) (plus the table's one-time load for a name).
+    ``max_eni`` below 1, an unknown ``bootstrap``, a negative ``reserved_enis``,
+    an argument of the wrong type, or (AL2) ``cap=True`` with unknown vCPUs;
+    :class:`MaxPodsExpressionError` for an expression that does not compile,
+    fails, or gives no valid value (nodeadm would log it and keep the standard
+    value), or when cel-python is not installed.
+    O(1) (plus the table's one-time load for a name; an expression costs its
+    evaluation, about a millisecond).
     """
     if isinstance(limits_or_type, InstanceLimits):
         limits = limits_or_type
@@ -161,6 +213,146 @@ def max_pods(
             f"runs on {hypervisor}, where EC2 assigns no /28 prefixes and the VPC CNI "
             "turns ENABLE_PREFIX_DELEGATION off"
         )
+    if bootstrap not in BOOTSTRAPS:
+        raise InvalidMaxPodsArgument(
+            f"bootstrap must be one of {', '.join(BOOTSTRAPS)}, not {bootstrap!r}"
+        )
+    if not isinstance(reserved_enis, int) or isinstance(reserved_enis, bool) or reserved_enis < 0:
+        raise InvalidMaxPodsArgument(
+            f"reserved_enis must be a non-negative integer, not {reserved_enis!r}"
+        )
+    if max_pods_expression is not None and bootstrap != "al2023":
+        raise InvalidMaxPodsArgument(
+            f"a max-pods expression is nodeadm's maxPodsExpression: it needs bootstrap "
+            f"al2023, not {bootstrap}"
+        )
+    if bootstrap == "al2":
+        return _al2(limits, prefix_delegation, custom_networking, max_eni, cap)
+    result = _eni_limited(
+        limits, bootstrap, prefix_delegation, custom_networking, max_eni, reserved_enis
+    )
+    if max_pods_expression is None:
+        return result
+    value = evaluate_max_pods_expression(
+        max_pods_expression,
+        default_enis=limits.enis,
+        ips_per_eni=limits.ipv4_per_eni,
+        max_pods=result.max_pods,
+    )
+    return MaxPods(
+        instance_type=limits.instance_type,
+        max_pods=value,
+        uncapped=value,
+        enis=result.enis,
+        ipv4_per_eni=limits.ipv4_per_eni,
+        vcpus=limits.vcpus,
+        source=limits.source,
+        explanation=(
+            f"nodeadm maxPodsExpression {max_pods_expression!r} with default_enis="
+            f"{limits.enis}, ips_per_eni={limits.ipv4_per_eni}, max_pods={result.max_pods} "
+            f"= {value}"
+        ),
+        bootstrap=bootstrap,
+        notes=(),
+        override=None,
+    )
+
+
+def _expression_failed(
+    expression: str, error: BaseException, standard: int
+) -> MaxPodsExpressionError:
+    reason = str(error.args[0]) if error.args else type(error).__name__
+    reason = " ".join(reason.split(" (in activation")[0].split())[:200]
+    return MaxPodsExpressionError(
+        f"max-pods expression {expression!r} failed: {reason} (nodeadm would log it and "
+        f"keep the standard value {standard})"
+    )
+
+
+#: Longest max-pods expression accepted (nodeadm sets no limit; this keeps a
+#: typo from costing more than a parse).
+MAX_EXPRESSION_LENGTH = 1000
+_INT32_MAX = 2**31 - 1
+
+
+class MaxPodsExpressionError(InvalidMaxPodsArgument):
+    """A nodeadm ``maxPodsExpression`` that does not compile, fails, gives no
+    integer from 1 to 2**31 - 1, or cannot be evaluated (cel-python missing)."""
+
+
+def evaluate_max_pods_expression(
+    expression: str, *, default_enis: int, ips_per_eni: int, max_pods: int
+) -> int:
+    """nodeadm's ``evaluateCustomMaxPodsExpression``
+    (awslabs/amazon-eks-ami ``nodeadm/internal/kubelet/eni_max_pods.go``): the
+    CEL ``expression`` over the integer variables ``default_enis``,
+    ``ips_per_eni`` and ``max_pods``, converted to an integer that must lie in
+    1 .. 2**31 - 1. CEL has no side effects and no loops beyond its bounded
+    macros; cel-python (PyPI ``cel-python``, extra ``cel``) evaluates it.
+
+    Raises :class:`MaxPodsExpressionError` with the reason. About a millisecond
+    after the first call (which imports the CEL parser).
+    """
+    if not isinstance(expression, str) or not expression.strip():
+        raise MaxPodsExpressionError(f"a max-pods expression must be CEL text, not {expression!r}")
+    if len(expression) > MAX_EXPRESSION_LENGTH:
+        raise MaxPodsExpressionError(
+            f"a max-pods expression of {len(expression)} characters is longer than "
+            f"{MAX_EXPRESSION_LENGTH}"
+        )
+    try:
+        import celpy  # the optional 'cel' extra; the core never needs it
+    except ImportError:
+        raise MaxPodsExpressionError(
+            "a max-pods expression needs cel-python: pip install 'subnetfrag[cel]'"
+        ) from None
+    env = celpy.Environment()
+    try:
+        program = env.program(env.compile(expression))
+        raw = program.evaluate(
+            {
+                "default_enis": celpy.celtypes.IntType(default_enis),
+                "ips_per_eni": celpy.celtypes.IntType(ips_per_eni),
+                "max_pods": celpy.celtypes.IntType(max_pods),
+            }
+        )
+    except Exception as error:  # CELParseError, CELEvalError, and what they wrap
+        raise _expression_failed(expression, error, max_pods) from None
+    if isinstance(raw, Exception):  # cel-python returns evaluation errors as values
+        raise _expression_failed(expression, raw, max_pods)
+    # cel-go's ConvertToType(IntType), as nodeadm calls it: doubles truncate,
+    # numeric strings parse, booleans and everything else are errors.
+    value: int | None = None
+    if isinstance(raw, celpy.celtypes.BoolType):
+        value = None
+    elif isinstance(raw, int | float):
+        value = int(raw)
+    elif isinstance(raw, str):
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            value = None
+    if value is None:
+        raise MaxPodsExpressionError(
+            f"max-pods expression {expression!r} gave {raw!r}, not an integer (nodeadm "
+            f"would keep {max_pods})"
+        )
+    if not 0 < value <= _INT32_MAX:
+        raise MaxPodsExpressionError(
+            f"max-pods expression {expression!r} gave {value}: the value must be a positive "
+            f"integer less than {_INT32_MAX + 1} (nodeadm would keep {max_pods})"
+        )
+    return value
+
+
+def _al2(
+    limits: InstanceLimits,
+    prefix_delegation: bool,
+    custom_networking: bool,
+    max_eni: int | None,
+    cap: bool,
+) -> MaxPods:
+    """The AL2 max-pods-calculator.sh value."""
     if cap and limits.vcpus is None:
         raise InvalidMaxPodsArgument(
             f"cannot cap max pods for {limits.instance_type}: its vCPU count is unknown "
@@ -211,6 +403,71 @@ def max_pods(
         vcpus=limits.vcpus,
         source=limits.source,
         explanation="; ".join(steps),
+        bootstrap="al2",
+    )
+
+
+def _eni_limited(
+    limits: InstanceLimits,
+    bootstrap: str,
+    prefix_delegation: bool,
+    custom_networking: bool,
+    max_eni: int | None,
+    reserved_enis: int,
+) -> MaxPods:
+    """nodeadm's ``calculateStandardMaxPods`` or Karpenter's ``ENILimitedPods``."""
+    slots = limits.ipv4_per_eni - 1
+    if bootstrap == "karpenter":
+        enis = max(limits.enis - reserved_enis, 0)
+        value = enis * slots + HOST_NETWORK_PODS if enis else 0
+        formula = (
+            f"Karpenter ENILimitedPods: ({limits.enis} ENIs - {reserved_enis} reserved) x "
+            f"({limits.ipv4_per_eni} - 1) + 2 = {value}"
+            if enis
+            else f"Karpenter ENILimitedPods: no ENI left after {reserved_enis} reserved: 0"
+        )
+        where = "the EC2NodeClass's kubelet.maxPods"
+    else:
+        enis = limits.enis
+        value = enis * slots + HOST_NETWORK_PODS
+        formula = (
+            f"nodeadm: {enis} ENIs x ({limits.ipv4_per_eni} - 1) + 2 = {value} "
+            "(no cap, no prefix or custom-networking term)"
+        )
+        where = "the NodeConfig's kubelet maxPods (or maxPodsExpression)"
+    ignored = [
+        name
+        for name, on in (
+            ("prefix delegation", prefix_delegation),
+            ("custom networking", custom_networking),
+            ("MAX_ENI", max_eni is not None and max_eni < limits.enis),
+        )
+        if on
+    ]
+    notes: list[str] = []
+    override: int | None = None
+    if ignored:
+        al2 = _al2(limits, prefix_delegation, custom_networking, max_eni, limits.vcpus is not None)
+        if al2.max_pods != value:
+            override = al2.max_pods
+            notes.append(
+                f"{bootstrap}'s default ignores {' and '.join(ignored)}: set {where} to "
+                f"{override} (the AL2 calculator's recommendation: {al2.explanation})"
+            )
+        else:
+            notes.append(f"{bootstrap}'s default ignores {' and '.join(ignored)}")
+    return MaxPods(
+        instance_type=limits.instance_type,
+        max_pods=value,
+        uncapped=value,
+        enis=enis,
+        ipv4_per_eni=limits.ipv4_per_eni,
+        vcpus=limits.vcpus,
+        source=limits.source,
+        explanation=formula,
+        bootstrap=bootstrap,
+        notes=tuple(notes),
+        override=override,
     )
 
 

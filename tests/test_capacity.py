@@ -59,6 +59,8 @@ def test_classic_example_warm_ip_target() -> None:
         "unused_addresses": 15,
         "eni_primary_addresses": 1,
         "addresses": 17,
+        "pods_without_address": 0,
+        "trunk_enis": 0,
     }
     text = plan.explain()
     assert "max(ceil(1/16), ceil((1 + 1)/16), ceil(1/16)) = max(1, 1, 1) = 1" in text
@@ -73,7 +75,9 @@ def test_classic_example_default_warm_prefix_target() -> None:
     d = plan.to_dict()
     assert d["prefixes"] == 10 and d["addresses"] == 160 + 5
     assert d["unused_addresses"] == 155 and d["warm_pool_rule"] == "WARM_PREFIX_TARGET"
-    assert "ceil(1/16) = 1 prefix; WARM_PREFIX_TARGET=1 keeps 1 whole free" in plan.explain()
+    assert "ceil(1/16) = 1 prefix; WARM_PREFIX_TARGET=1 keeps 16 x 1 addresses free" in (
+        plan.explain()
+    )
     assert "1 + 1 = 2" in plan.explain()
     assert "10 prefixes = 160 prefix addresses (5 pods, 155 unused)" in plan.explain()
     # 10 prefixes and 5 /32s: a /25 has 6 prefix-capable /28s, a /24 has 14.
@@ -254,13 +258,19 @@ def test_custom_networking_prefix_mode() -> None:
 
 
 def test_custom_networking_takes_an_eni_from_pods() -> None:
-    # m5.large with custom networking: 2 pod ENIs x 9 prefixes x 16 = 288 pod addresses.
-    plan_capacity(
+    # m5.large with custom networking: 2 pod ENIs x 9 prefixes x 16 = 288 pod
+    # addresses; max pods 500 so the ENIs, not the kubelet, are the limit.
+    full = plan_capacity(
         nodes=1, pods_per_node=288, instance_type="m5.large", custom_networking=True,
-        warm_ip_target=None, minimum_ip_target=None,
+        max_pods=500,
     )  # fmt: skip
-    with pytest.raises(InvalidCapacityArgument, match="288 addresses"):
-        plan_capacity(nodes=1, pods_per_node=289, instance_type="m5.large", custom_networking=True)
+    assert (full.per_node.prefixes, full.pods_without_address) == (18, 0)
+    over = plan_capacity(
+        nodes=2, pods_per_node=289, instance_type="m5.large", custom_networking=True,
+        max_pods=500,
+    )  # fmt: skip
+    assert over.per_node.pods_without_address == 1 and over.pods_without_address == 2
+    assert [w.code for w in over.warnings] == ["eni-slots-exhausted"]
     # Secondary-IP mode: 2 pod ENIs x 9 = 18; WARM_ENI_TARGET stops at the last ENI.
     plan = plan_capacity(
         nodes=1, pods_per_node=10, instance_type="m5.large", prefix_delegation=False,
@@ -276,21 +286,106 @@ def test_custom_networking_takes_an_eni_from_pods() -> None:
 
 
 def test_warm_pool_stops_at_the_last_slot() -> None:
-    # m5.large: 3 ENIs x 9 prefixes = 27; 432 pods fill them all, no warm prefix left.
-    plan = plan_capacity(nodes=1, pods_per_node=432, instance_type="m5.large")
-    assert (plan.per_node.prefixes, plan.per_node.enis, plan.per_node.unused_addresses) == (
-        27,
-        3,
-        0,
-    )
+    # m5.large: 3 ENIs x 9 prefixes = 27; with max pods 434 (uncapped), 432 pods
+    # fill them all, no warm prefix left.
+    plan = plan_capacity(nodes=1, pods_per_node=432, instance_type="m5.large", max_pods=434)
+    n = plan.per_node
+    assert (n.prefixes, n.enis, n.unused_addresses, n.pods_without_address) == (27, 3, 0, 0)
     assert "the warm pool stops there (27, not 28)" in plan.explain()
-    assert any("max-pods 110" in w for w in plan.warnings)
-    assert "warning: 432 pods + 2 host-network pods exceed" in plan.explain()
-    with pytest.raises(InvalidCapacityArgument, match="433 pods per node exceed"):
-        plan_capacity(nodes=1, pods_per_node=433, instance_type="m5.large")
-    ok = plan_capacity(nodes=1, pods_per_node=108, instance_type="m5.large")
-    assert ok.warnings == ()
-    assert plan_capacity(nodes=1, pods_per_node=109, instance_type="m5.large").warnings
+    assert plan.warnings == ()
+    over = plan_capacity(nodes=1, pods_per_node=433, instance_type="m5.large", max_pods=500)
+    assert over.per_node.pods_without_address == 1
+    assert "warning [eni-slots-exhausted]" in over.explain()
+
+
+def test_max_pods_ceiling_stops_the_pool() -> None:
+    # Issue 9 item 1. isDatastorePoolTooLow returns "not low" once
+    # stats.TotalIPs >= c.maxPods: m5.large, WARM_PREFIX_TARGET=1, 100 pods, max
+    # pods 110 (the AL2 recommendation): 7 prefixes hold 112 >= 110, not 8.
+    plan = plan_capacity(nodes=1, pods_per_node=100, instance_type="m5.large")
+    assert (plan.max_pods, plan.per_node.prefixes) == (110, 7)
+    assert "the warm pool stops there (7, not 8): 112 addresses >= max pods 110" in (plan.explain())
+    assert "max pods 110 (EKS's recommendation, AL2 calculator" in plan.explain()
+    assert (
+        plan_capacity(
+            nodes=1, pods_per_node=100, instance_type="m5.large", max_pods=250
+        ).per_node.prefixes
+        == 8
+    )
+    # The ceiling applies in secondary-IP mode too: max pods 12 stops at 18 IPs.
+    low = plan_capacity(
+        nodes=1, pods_per_node=10, instance_type="m5.large", prefix_delegation=False,
+        max_pods=12,
+    )  # fmt: skip
+    assert (low.per_node.secondary_ips, low.per_node.pods_without_address) == (18, 0)
+    # More pods than max pods - 2: the kubelet refuses them.
+    many = plan_capacity(nodes=3, pods_per_node=109, instance_type="m5.large")
+    assert many.per_node.pods_without_address == 1 and many.pods_without_address == 3
+    assert [w.code for w in many.warnings] == ["max-pods-exceeded"]
+    assert plan_capacity(nodes=1, pods_per_node=108, instance_type="m5.large").warnings == ()
+
+
+def test_minimum_ip_target_without_warm_ip_target() -> None:
+    # Issue 9 item 2: WARM_IP_TARGET unset is 0 (noWarmIPTarget); datastoreTargetState
+    # short = max(0 - available, 10 - total): 0 once one prefix (16) is held.
+    plan = plan_capacity(nodes=4, pods_per_node=40, instance_type="m5.large", minimum_ip_target=10)
+    assert plan.per_node.prefixes == 1
+    d = plan.to_dict()
+    assert d["per_node"]["pods_without_address"] == 24
+    assert d["pods_without_address"] == 96
+    codes = [w["code"] for w in d["warnings"]]
+    assert codes == ["minimum-ip-target-without-warm-ip-target"]
+    assert "24 pods per node get no address" in d["warnings"][0]["message"]
+    # Even when every pod fits, the trap is named.
+    fits = plan_capacity(nodes=1, pods_per_node=5, instance_type="m5.large", minimum_ip_target=10)
+    assert [w.code for w in fits.warnings] == ["minimum-ip-target-without-warm-ip-target"]
+
+
+def test_max_eni_and_security_groups_for_pods() -> None:
+    # Issue 9 item 3. getMaxENI: min(MAX_ENI, ENIs); hasRoomForEni:
+    # maxENI - unmanagedENI - trunkEni. m5.large secondary-IP mode, 25 pods:
+    plan = plan_capacity(
+        nodes=1, pods_per_node=25, instance_type="m5.large", prefix_delegation=False,
+        max_eni=2,
+    )  # fmt: skip
+    assert (plan.per_node.enis, plan.per_node.secondary_ips) == (2, 18)
+    assert plan.per_node.pods_without_address == 7
+    assert "MAX_ENI=2: ipamd attaches at most min(2, 3) = 2 ENIs" in plan.explain()
+    sgp = plan_capacity(
+        nodes=1, pods_per_node=25, instance_type="m5.large", prefix_delegation=False,
+        security_groups_for_pods=True,
+    )  # fmt: skip
+    n = sgp.per_node
+    assert (n.enis, n.trunk_enis, n.secondary_ips, n.pods_without_address) == (3, 1, 18, 7)
+    assert n.addresses == 18 + 3  # the trunk ENI's primary address is held too
+    codes = [w.code for w in sgp.warnings]
+    assert codes == ["eni-slots-exhausted", "trunk-eni-not-in-max-pods"]
+    assert "the trunk ENI takes one ENI slot" in sgp.explain()
+
+
+@pytest.mark.parametrize("nodes", [10**13, 2**130])
+def test_huge_node_counts_are_refused_at_once(nodes: int) -> None:
+    # Issue 8 item 7: no VPC holds more than 2**32 addresses.
+    with pytest.raises(InvalidCapacityArgument, match="nodes must be at most 4,294,967,296"):
+        plan_capacity(nodes=nodes, pods_per_node=30, instance_type="m5.large")
+
+
+def test_the_largest_plan_is_answered_in_o1() -> None:
+    # 2**32 nodes: the totals are multiplied out, and the /16 count is closed-form.
+    plan = plan_capacity(nodes=2**32, pods_per_node=30, instance_type="m5.large")
+    assert plan.prefixes == 3 * 2**32
+    need = plan.subnets[0]
+    assert need.prefixlen is None
+    usable = 4096 - 2
+    k = need.subnets_of_16
+    assert need.required_prefixes <= k * usable
+    assert need.required_singles + 16 * need.required_prefixes <= k * (27 + 16 * usable)
+    assert need.required_singles + 16 * need.required_prefixes > (k - 1) * (27 + 16 * usable)
+    for bad in ({"pods_per_node": 2**32 + 1}, {"warm_ip_target": 2**40}, {"max_pods": 2**33}):
+        with pytest.raises(InvalidCapacityArgument, match="at most"):
+            plan_capacity(**({"nodes": 1, "pods_per_node": 1, "instance_type": "m5.large"} | bad))  # type: ignore[arg-type]
+    with pytest.raises(InvalidCapacityArgument, match="at most 64"):
+        plan_capacity(nodes=1, pods_per_node=1, eni_limits=(1000, 10))
 
 
 # ------------------------------------------------------ a simulated ipamd
@@ -335,7 +430,9 @@ def simulate_prefix_mode(
 @pytest.mark.parametrize("limits", [(3, 4), (3, 10), (4, 15), (2, 3)])
 @pytest.mark.parametrize(
     "targets",
-    [(1, None, None), (2, None, None), (1, 1, 1), (1, 7, 20), (1, None, 40), (1, 5, None)],
+    # (1, None, 40) is left out: the docs' rule lets pods beyond the pool count,
+    # the code does not (test_minimum_ip_target_without_warm_ip_target).
+    [(1, None, None), (2, None, None), (1, 1, 1), (1, 7, 20), (1, 5, None)],
 )
 def test_plan_matches_a_simulated_ipamd(
     limits: tuple[int, int], targets: tuple[int, int | None, int | None]
@@ -496,3 +593,16 @@ def test_instance_errors_from_the_table() -> None:
             pods_per_node=1,
             eni_limits=sf.InstanceLimits("old", enis=3, ipv4_per_eni=6, hypervisor="xen"),
         )
+
+
+def test_warm_ip_target_alone_is_a_named_trap() -> None:
+    # amazon-vpc-cni-k8s README, WARM_IP_TARGET: "It is strongly suggested to set
+    # MINIMUM_IP_TARGET when using WARM_IP_TARGET" (EC2 calls, throttling).
+    alone = plan_capacity(nodes=1, pods_per_node=5, instance_type="m5.large", warm_ip_target=2)
+    assert [w.code for w in alone.warnings] == ["warm-ip-target-without-minimum-ip-target"]
+    both = plan_capacity(
+        nodes=1, pods_per_node=5, instance_type="m5.large", warm_ip_target=2, minimum_ip_target=8
+    )
+    assert both.warnings == ()
+    codes = {w.code for p in (alone, both) for w in p.warnings}
+    assert codes <= set(sf.capacity.WARNING_CODES)

@@ -19,6 +19,7 @@ from botocore.stub import Stubber
 
 from subnetfrag.advice import apply_defrag, plan_defrag, suggest_reservation
 from subnetfrag.aws import load_example, load_files
+from subnetfrag.capacity import plan_capacity
 from subnetfrag.cli import (
     EXIT_CHECK_FAILED,
     EXIT_ERROR,
@@ -452,12 +453,31 @@ def test_advise_within_an_area(capsys: pytest.CaptureFixture[str]) -> None:
 def test_max_pods_text(
     capsys: pytest.CaptureFixture[str], argv: list[str], value: int, arithmetic: str
 ) -> None:
-    status, out, _ = run(capsys, "max-pods", *argv)
+    status, out, _ = run(capsys, "max-pods", *argv, "--bootstrap", "al2")
     assert status == 0
     lines = out.splitlines()
     assert lines[0].startswith(f"{argv[0]}: max pods {value} (")
+    assert lines[0].endswith("; AL2 max-pods-calculator.sh, EKS's recommended value)")
     assert arithmetic in lines[1]
     assert lines[2].startswith("  limits: ") and "(source: bundled table)" in lines[2]
+
+
+def test_max_pods_default_is_nodeadm(capsys: pytest.CaptureFixture[str]) -> None:
+    # Issue 9 item 5: m5.large with prefix delegation: al2023 29, al2 110.
+    status, out, _ = run(capsys, "max-pods", "m5.large", "--prefix-delegation")
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[0] == "m5.large: max pods 29 (prefix mode; AL2023 nodeadm default)"
+    assert lines[1] == (
+        "  nodeadm: 3 ENIs x (10 - 1) + 2 = 29 (no cap, no prefix or custom-networking term)"
+    )
+    assert lines[3].startswith("  note: al2023's default ignores prefix delegation: set the ")
+    assert "maxPods (or maxPodsExpression) to 110" in lines[3]
+    status, out, _ = run(capsys, "max-pods", "m5.large", "--bootstrap", "karpenter",
+                         "--reserved-enis", "1")  # fmt: skip
+    assert out.splitlines()[0] == "m5.large: max pods 20 (secondary-IP mode; Karpenter default)"
+    status, _, err = run(capsys, "max-pods", "m5.large", "--bootstrap", "al2022")
+    assert status == 2 and "invalid choice: 'al2022'" in err
 
 
 def test_max_pods_json_keys_and_values(capsys: pytest.CaptureFixture[str]) -> None:
@@ -465,10 +485,11 @@ def test_max_pods_json_keys_and_values(capsys: pytest.CaptureFixture[str]) -> No
     assert status == 0
     doc = json.loads(out)
     assert list(doc) == [
-        "instance_type", "max_pods", "uncapped", "enis", "ipv4_per_eni", "vcpus", "source"
+        "bootstrap", "instance_type", "max_pods", "uncapped", "enis", "ipv4_per_eni", "vcpus",
+        "source", "notes", "override",
     ]  # fmt: skip
     assert doc == max_pods("m5.large", prefix_delegation=True).to_dict()
-    assert (doc["max_pods"], doc["uncapped"]) == (110, 434)
+    assert (doc["bootstrap"], doc["max_pods"], doc["override"]) == ("al2023", 29, 110)
 
 
 DESCRIBE_M7I = {
@@ -852,3 +873,79 @@ def test_the_incomplete_threshold_at_its_edges(tmp_path: Path, taken: int, compl
     state = load_files(argv[1], argv[3])
     assert state[B].missing_addresses == taken
     assert state[B].input_incomplete is not complete
+
+
+# ------------------------------------------------------------------- plan
+
+
+def test_plan_text_and_json_are_the_library_plan(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["plan", "--instance-type", "m5.large", "--nodes", "50", "--pods-per-node", "30"]
+    status, out, _ = run(capsys, *argv, "--prefix-delegation", "--format", "json")
+    assert status == 0
+    expected = plan_capacity(nodes=50, pods_per_node=30, instance_type="m5.large")
+    assert json.loads(out) == json.loads(json.dumps(expected.to_dict()))
+    status, out, _ = run(capsys, *argv, "--prefix-delegation")
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[0] == "50 x m5.large, 30 pods per node, prefix mode, max pods 110"
+    assert "  nodes and pods subnet: /20 (150 prefixes and 50 /32s)" in lines
+    assert "  secondary CIDR to associate: a /20 block" in lines
+    assert lines.index("steps:") < len(lines) - 1
+
+
+def test_plan_options_reach_the_library(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(
+        capsys, "plan", "--instance-type", "m5.large", "--nodes", "4", "--pods-per-node", "40",
+        "--prefix-delegation", "--minimum-ip-target", "10", "--max-eni", "3", "--max-pods", "90",
+        "--custom-networking", "--security-groups-for-pods", "--headroom", "0.25",
+        "--bootstrap", "al2023", "--format", "json",
+    )  # fmt: skip
+    assert status == 0
+    doc = json.loads(out)
+    assert (doc["minimum_ip_target"], doc["max_eni"], doc["max_pods"]) == (10, 3, 90)
+    assert doc["custom_networking"] and doc["security_groups_for_pods"]
+    assert doc["headroom"] == 0.25 and doc["bootstrap"] == "al2023"
+    # MAX_ENI 2, custom networking and a trunk leave no ENI for pods.
+    status, _, err = run(
+        capsys, "plan", "--instance-type", "m5.large", "--nodes", "4", "--pods-per-node", "40",
+        "--max-eni", "2", "--custom-networking", "--security-groups-for-pods",
+    )  # fmt: skip
+    assert status == 3 and "no ENI slot for pods" in err and err.count("\n") == 1
+
+
+def test_plan_warnings_and_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(
+        capsys, "plan", "--instance-type", "m5.large", "--nodes", "2", "--pods-per-node", "40",
+        "--prefix-delegation", "--minimum-ip-target", "10",
+    )  # fmt: skip
+    assert status == 0
+    assert "  cluster: 2 prefixes, 34 addresses held, 48 pods without an address" in out
+    assert "warning [minimum-ip-target-without-warm-ip-target]: " in out
+    for bad, message in (
+        (["--nodes", "0"], "--nodes: must be 1 or more"),
+        (["--headroom", "-1"], "--headroom: must be 0 or more"),
+        (["--bootstrap", "al3"], "invalid choice"),
+    ):
+        argv = ["plan", "--instance-type", "m5.large", "--nodes", "1", "--pods-per-node", "1"]
+        status, _, err = run(capsys, *argv, *bad)
+        assert status == 2 and message in err
+    status, _, err = run(
+        capsys, "plan", "--instance-type", "m5.lrage", "--nodes", "1", "--pods-per-node", "1"
+    )
+    assert status == 3 and "unknown instance type 'm5.lrage': did you mean" in err
+    status, _, err = run(
+        capsys, "plan", "--instance-type", "m5.large", "--nodes", str(2**130),
+        "--pods-per-node", "1",
+    )  # fmt: skip
+    assert status == 3 and "nodes must be at most 4,294,967,296" in err
+
+
+def test_max_pods_expression_option(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "max-pods", "m5.large", "--max-pods-expression", "max_pods * 2")
+    assert status == 0 and out.startswith("m5.large: max pods 58 (")
+    status, _, err = run(capsys, "max-pods", "m5.large", "--max-pods-expression", "1/0")
+    assert status == 3 and "divide by zero" in err and err.count("\n") == 1
+    status, _, err = run(
+        capsys, "max-pods", "m5.large", "--bootstrap", "al2", "--max-pods-expression", "1"
+    )
+    assert status == 2 and "needs --bootstrap al2023" in err

@@ -128,9 +128,12 @@ def test_errors_one_line_no_traceback() -> None:
 
 
 def test_max_pods() -> None:
-    done = subnetfrag("max-pods", "m5.large", "--prefix-delegation", "--format", "json")
+    done = subnetfrag(
+        "max-pods", "m5.large", "--prefix-delegation", "--bootstrap", "al2", "--format", "json"
+    )
     assert done.returncode == 0
     assert json.loads(done.stdout) == {
+        "bootstrap": "al2",
         "instance_type": "m5.large",
         "max_pods": 110,
         "uncapped": 434,
@@ -138,8 +141,10 @@ def test_max_pods() -> None:
         "ipv4_per_eni": 10,
         "vcpus": 2,
         "source": "bundled table",
+        "notes": [],
+        "override": None,
     }
-    text = subnetfrag("max-pods", "c5.4xlarge", "--no-cap")
+    text = subnetfrag("max-pods", "c5.4xlarge", "--no-cap", "--bootstrap", "al2")
     assert text.returncode == 0
     assert "8 ENIs x (30 - 1) + 2 = 234 (uncapped)" in text.stdout
     unknown = subnetfrag("max-pods", "m5.larg")

@@ -119,15 +119,69 @@ def test_instance_types_sorted_and_complete() -> None:
 
 
 def test_every_row_is_plausible() -> None:
+    header = table_header()
+    unknown = set(header["vcpus_unknown"])
     for name in instance_types():
         limits = lookup(name)
         assert limits.instance_type == name
         assert 1 <= limits.enis <= 64, name
         assert 2 <= limits.ipv4_per_eni <= 64, name
-        assert limits.vcpus is not None and limits.vcpus >= 1, name
+        # vCPUs come from the attributes source; the types it lacks are listed.
+        assert (limits.vcpus is None) == (name in unknown), name
+        assert limits.vcpus is None or limits.vcpus >= 1, name
         assert limits.hypervisor in ("nitro", "xen", ""), name
-        # DescribeInstanceTypes reports no hypervisor exactly for bare metal.
-        assert (limits.hypervisor == "") == limits.bare_metal, name
+        # DescribeInstanceTypes reports no hypervisor exactly for bare metal; the
+        # VPC CNI's table (the fallback) says "unknown" for two old Xen types too.
+        if name not in unknown:
+            assert (limits.hypervisor == "") == limits.bare_metal, name
+    assert set(header["limits_from_attributes_source"]) <= set(instance_types())
+    assert not set(header["limits_from_attributes_source"]) & unknown
+
+
+#: Types whose ENIs or IPv4 per ENI differ between the bundled table and the VPC
+#: CNI's (aws/amazon-vpc-cni-k8s pkg/vpc/vpc_ip_resource_limit.go); docs/max-pods.md
+#: lists the same, with the reason. Empty since the table is built from the EKS
+#: AMI's instance-info.jsonl (issue 9 item 4).
+VPC_CNI_DISAGREEMENTS: dict[str, str] = {}
+
+
+def test_bundled_table_agrees_with_the_vpc_cnis() -> None:
+    """Every type in both tables has the same ENIs (default card) and IPv4 per
+    ENI, except the documented list. tests/fixtures/vpc-cni-limits.json is the
+    CNI's table reduced to those two numbers by scripts/gen_instance_limits.py
+    --write-check (its header names the file, commit and sha256)."""
+    check = json.loads((ROOT / "tests/fixtures/vpc-cni-limits.json").read_text())
+    assert check["source"]["path"] == "pkg/vpc/vpc_ip_resource_limit.go"
+    assert re.fullmatch(r"[0-9a-f]{64}", check["source"]["sha256"])
+    theirs = {name: tuple(v) for name, v in check["instance_types"].items()}
+    ours = set(instance_types())
+    both = ours & set(theirs)
+    assert len(both) > 1300
+    differ = {
+        name for name in both if (lookup(name).enis, lookup(name).ipv4_per_eni) != theirs[name]
+    }
+    assert differ == set(VPC_CNI_DISAGREEMENTS)
+    docs = (ROOT / "docs/max-pods.md").read_text()
+    for name in VPC_CNI_DISAGREEMENTS:
+        assert f"`{name}`" in docs
+    # The four rows the old moto-built table had wrong (issue 9 item 4).
+    assert (lookup("i7ie.48xlarge").enis, lookup("i7ie.metal-48xl").enis) == (15, 15)
+    assert (lookup("i8ge.48xlarge").enis, lookup("i8ge.metal-48xl").enis) == (24, 24)
+    from subnetfrag.maxpods import max_pods
+
+    assert max_pods("i7ie.48xlarge", cap=False, bootstrap="al2").uncapped == 737
+
+
+def test_header_names_every_source() -> None:
+    header = table_header()
+    limits = header["limits_source"]
+    assert limits["repository"] == "awslabs/amazon-eks-ami"
+    assert limits["path"] == "nodeadm/internal/kubelet/instance-info.jsonl"
+    assert re.fullmatch(r"[0-9a-f]{40}", limits["revision"])
+    assert re.fullmatch(r"[0-9a-f]{64}", limits["sha256"])
+    fallback = header["hypervisor_fallback_source"]
+    assert fallback["repository"] == "aws/amazon-vpc-cni-k8s"
+    assert "defaultMaxENIs" in header["fields"]["enis"]
 
 
 def test_header_records_provenance() -> None:
@@ -340,3 +394,89 @@ def test_generator_check_against_published_values(tmp_path: Path) -> None:
     assert "x.big: published 700, table gives 15 ENIs x (50 - 1) + 2 = 737 (uncapped)" in report
     assert "old.type: published 8, not in the table" in report
     assert report[-1].startswith("1 of 3 published values agree")
+
+
+_GO = """package vpc
+
+var instanceNetworkingLimits = map[string]InstanceTypeLimits{
+\t"a.large": {
+\t\tENILimit:                3,
+\t\tIPv4Limit:               10,
+\t\tDefaultNetworkCardIndex: 0,
+\t\tNetworkCards: []NetworkCard{
+\t\t\t{
+\t\t\t\tMaximumNetworkInterfaces: 3,
+\t\t\t\tNetworkCardIndex:         0,
+\t\t\t},
+\t\t},
+\t\tHypervisorType: "nitro",
+\t\tIsBareMetal:    false,
+\t},
+\t"new.metal": {
+\t\tENILimit:                2,
+\t\tIPv4Limit:               50,
+\t\tDefaultNetworkCardIndex: 1,
+\t\tNetworkCards: []NetworkCard{
+\t\t\t{
+\t\t\t\tMaximumNetworkInterfaces: 7,
+\t\t\t\tNetworkCardIndex:         0,
+\t\t\t},
+\t\t\t{
+\t\t\t\tMaximumNetworkInterfaces: 2,
+\t\t\t\tNetworkCardIndex:         1,
+\t\t\t},
+\t\t},
+\t\tHypervisorType: "unknown",
+\t\tIsBareMetal:    true,
+\t},
+}
+"""
+
+
+def test_generator_merges_eks_limits_with_attributes(tmp_path: Path) -> None:
+    """ENIs and IPv4 from instance-info.jsonl; vCPUs, hypervisor and bare metal
+    from the DescribeInstanceTypes records, else from the VPC CNI's table; the
+    cross-check lists every disagreement."""
+    generator = _generator()
+    eks = tmp_path / "instance-info.jsonl"
+    eks.write_text(
+        '{"instanceType":"a.large","defaultMaxENIs":3,"ipv4AddressesPerInterface":12}\n'
+        '{"instanceType":"new.metal","defaultMaxENIs":2,"ipv4AddressesPerInterface":50}\n'
+    )
+    go = tmp_path / "vpc_ip_resource_limit.go"
+    go.write_text(_GO)
+    source = tmp_path / "dit.json"
+    source.write_text(json.dumps([_record("a.large", 3, 10, 2), _record("only.moto", 4, 15, 8)]))
+    out, check = tmp_path / "limits.json", tmp_path / "check.json"
+    status = generator.main(
+        [str(source), "--origin", "t", "--eks-instance-info", str(eks), "--eks-revision", "e1",
+         "--vpc-cni-limits", str(go), "--vpc-cni-revision", "c1", "--write-check", str(check),
+         "--date", "2026-01-02", "-o", str(out)]
+    )  # fmt: skip
+    assert status == 0
+    doc = json.loads(out.read_text())
+    rows = doc["instance_types"]
+    assert rows["a.large"] == {
+        "enis": 3, "ipv4_per_eni": 12, "vcpus": 2, "hypervisor": "nitro", "bare_metal": False
+    }  # fmt: skip
+    assert rows["new.metal"] == {
+        "enis": 2, "ipv4_per_eni": 50, "vcpus": None, "hypervisor": "", "bare_metal": True
+    }  # fmt: skip
+    assert rows["only.moto"]["enis"] == 4
+    assert doc["vcpus_unknown"] == ["new.metal"]
+    assert doc["limits_from_attributes_source"] == ["only.moto"]
+    assert doc["limits_source"]["sha256"] == hashlib.sha256(eks.read_bytes()).hexdigest()
+    assert json.loads(check.read_text())["instance_types"] == {
+        "a.large": [3, 10], "new.metal": [2, 50]
+    }  # fmt: skip
+    cni = generator.read_vpc_cni_limits(go)
+    attributes = generator.build_table(json.loads(source.read_text()))
+    table, _, _ = generator.merge(generator.read_eks_instance_info(eks), attributes, cni)
+    assert generator.cross_check(table, cni) == [
+        "a.large: bundled 3 ENIs x 12 IPv4, VPC CNI 3 x 10",
+        "1 of 2 types in both tables agree; 1 only in the bundled table, 0 only in the VPC CNI's",
+    ]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"instanceType":"x"}\n')
+    assert generator.main([str(source), "--origin", "t", "--eks-instance-info", str(bad),
+                           "-o", str(out)]) == 1  # fmt: skip

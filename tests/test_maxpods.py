@@ -1,4 +1,4 @@
-"""max_pods() against the published EKS values and the calculator's rules."""
+"""max_pods() against the published EKS values and each bootstrapper's rules."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ PUBLISHED = {
 
 @pytest.mark.parametrize(("instance_type", "published"), sorted(PUBLISHED.items()))
 def test_uncapped_secondary_ip_matches_published(instance_type: str, published: int) -> None:
-    result = max_pods(instance_type, cap=False)
+    result = max_pods(instance_type, cap=False, bootstrap="al2")
     assert result.max_pods == published
     assert result.uncapped == published
     assert result.source == SOURCE_TABLE
@@ -108,30 +108,30 @@ def test_uncapped_secondary_ip_matches_published(instance_type: str, published: 
 def test_recommended_value_is_capped_in_secondary_ip_mode(
     instance_type: str, expected: int
 ) -> None:
-    assert max_pods(instance_type).max_pods == expected
+    assert max_pods(instance_type, bootstrap="al2").max_pods == expected
 
 
 # --- the examples of aws-ip-facts.md -----------------------------------------
 
 
 def test_m5_large_examples() -> None:
-    plain = max_pods("m5.large")
+    plain = max_pods("m5.large", bootstrap="al2")
     assert (plain.max_pods, plain.uncapped, plain.enis, plain.ipv4_per_eni) == (29, 29, 3, 10)
     assert plain.explanation.startswith("3 ENIs x (10 - 1) + 2 = 29")
 
-    custom = max_pods("m5.large", custom_networking=True)
+    custom = max_pods("m5.large", custom_networking=True, bootstrap="al2")
     assert (custom.max_pods, custom.enis) == (20, 2)
     assert "custom networking: 3 - 1 = 2 ENIs" in custom.explanation
 
-    prefix = max_pods("m5.large", prefix_delegation=True)
+    prefix = max_pods("m5.large", prefix_delegation=True, bootstrap="al2")
     assert (prefix.max_pods, prefix.uncapped) == (110, 434)
     assert "prefix mode 3 x 9 x 16 + 2 = 434, capped to 110" in prefix.explanation
 
 
 def test_t3_medium_c5_4xlarge_m5_24xlarge_examples() -> None:
-    assert max_pods("t3.medium").uncapped == 17
-    assert max_pods("c5.4xlarge").uncapped == 234
-    big = max_pods("m5.24xlarge")
+    assert max_pods("t3.medium", bootstrap="al2").uncapped == 17
+    assert max_pods("c5.4xlarge", bootstrap="al2").uncapped == 234
+    big = max_pods("m5.24xlarge", bootstrap="al2")
     assert big.uncapped == 737
     assert big.explanation == "15 ENIs x (50 - 1) + 2 = 737, capped to 250 (96 vCPUs, > 30)"
 
@@ -143,13 +143,13 @@ def test_t3_medium_c5_4xlarge_m5_24xlarge_examples() -> None:
 def test_cap_threshold_is_more_than_30_vcpus(vcpus: int, ceiling: int) -> None:
     assert max_pods_cap(vcpus) == ceiling
     limits = InstanceLimits("big.eni", enis=15, ipv4_per_eni=50, vcpus=vcpus)
-    result = max_pods(limits)
+    result = max_pods(limits, bootstrap="al2")
     assert result.max_pods == ceiling
     assert result.uncapped == 737
 
 
 def test_cap_false_is_the_max_allowed_value() -> None:
-    result = max_pods("m5.large", prefix_delegation=True, cap=False)
+    result = max_pods("m5.large", prefix_delegation=True, cap=False, bootstrap="al2")
     assert result.max_pods == result.uncapped == 434
     assert result.explanation == "prefix mode 3 x 9 x 16 + 2 = 434 (uncapped)"
 
@@ -157,8 +157,8 @@ def test_cap_false_is_the_max_allowed_value() -> None:
 def test_cap_needs_vcpus() -> None:
     limits = InstanceLimits("no.cpus", enis=3, ipv4_per_eni=10)
     with pytest.raises(InvalidMaxPodsArgument, match="vCPU"):
-        max_pods(limits)
-    assert max_pods(limits, cap=False).max_pods == 29
+        max_pods(limits, bootstrap="al2")
+    assert max_pods(limits, cap=False, bootstrap="al2").max_pods == 29
 
 
 @pytest.mark.parametrize("vcpus", [0, -4, True])
@@ -172,72 +172,78 @@ def test_cap_refuses_bad_vcpus(vcpus: Any) -> None:
 
 def test_prefix_mode_on_xen_is_an_error() -> None:
     with pytest.raises(PrefixDelegationUnsupported) as caught:
-        max_pods("t2.medium", prefix_delegation=True)
+        max_pods("t2.medium", prefix_delegation=True, bootstrap="al2")
     assert isinstance(caught.value, ValueError)
     assert isinstance(caught.value, SubnetFragError)
     assert "t2.medium" in str(caught.value)
     assert "xen" in str(caught.value)
     # Secondary-IP mode on the same type is fine.
-    assert max_pods("t2.medium").max_pods == 17
+    assert max_pods("t2.medium", bootstrap="al2").max_pods == 17
 
 
 def test_prefix_mode_on_explicit_xen_limits_is_an_error() -> None:
     limits = InstanceLimits("old.large", enis=3, ipv4_per_eni=10, vcpus=2, hypervisor="xen")
     with pytest.raises(PrefixDelegationUnsupported):
-        max_pods(limits, prefix_delegation=True)
+        max_pods(limits, prefix_delegation=True, bootstrap="al2")
 
 
 def test_prefix_mode_on_bare_metal_is_allowed() -> None:
-    result = max_pods("m5.metal", prefix_delegation=True, cap=False)
+    result = max_pods("m5.metal", prefix_delegation=True, cap=False, bootstrap="al2")
     assert result.uncapped == 15 * 49 * 16 + 2
 
 
 def test_prefix_mode_graviton_and_multi_card() -> None:
-    assert max_pods("c6g.medium", prefix_delegation=True, cap=False).uncapped == 2 * 3 * 16 + 2
-    assert max_pods("p5.48xlarge", prefix_delegation=True, cap=False).uncapped == 2 * 49 * 16 + 2
+    assert (
+        max_pods("c6g.medium", prefix_delegation=True, cap=False, bootstrap="al2").uncapped
+        == 2 * 3 * 16 + 2
+    )
+    assert (
+        max_pods("p5.48xlarge", prefix_delegation=True, cap=False, bootstrap="al2").uncapped
+        == 2 * 49 * 16 + 2
+    )
 
 
 # --- ENI adjustments ---------------------------------------------------------
 
 
 def test_max_eni_lowers_the_eni_count() -> None:
-    result = max_pods("m5.24xlarge", max_eni=2, cap=False)
+    result = max_pods("m5.24xlarge", max_eni=2, cap=False, bootstrap="al2")
     assert (result.enis, result.uncapped) == (2, 2 * 49 + 2)
     assert result.explanation.startswith("max_eni 2: min(2, 15) = 2 ENIs; ")
-    prefix = max_pods("m5.24xlarge", max_eni=2, prefix_delegation=True, cap=False)
+    prefix = max_pods("m5.24xlarge", max_eni=2, prefix_delegation=True, cap=False, bootstrap="al2")
     assert prefix.uncapped == 2 * 49 * 16 + 2
 
 
 def test_max_eni_above_the_limit_changes_nothing() -> None:
-    assert max_pods("m5.24xlarge", max_eni=100, cap=False).uncapped == 737
-    assert "max_eni" not in max_pods("m5.24xlarge", max_eni=100).explanation
+    assert max_pods("m5.24xlarge", max_eni=100, cap=False, bootstrap="al2").uncapped == 737
+    assert "max_eni" not in max_pods("m5.24xlarge", max_eni=100, bootstrap="al2").explanation
 
 
 def test_max_eni_applies_before_custom_networking() -> None:
     # The calculator: enis = min(max_eni, ENIs), then one fewer for custom networking.
-    result = max_pods("m5.24xlarge", max_eni=2, custom_networking=True, cap=False)
+    result = max_pods("m5.24xlarge", max_eni=2, custom_networking=True, cap=False, bootstrap="al2")
     assert (result.enis, result.uncapped) == (1, 51)
 
 
 def test_custom_networking_on_a_single_eni_type_leaves_host_pods_only() -> None:
-    result = max_pods("hpc6id.32xlarge", custom_networking=True)
+    result = max_pods("hpc6id.32xlarge", custom_networking=True, bootstrap="al2")
     assert (result.enis, result.max_pods) == (0, 2)
 
 
 @pytest.mark.parametrize("max_eni", [0, -1, True, 1.5, "2"])
 def test_bad_max_eni_is_refused(max_eni: Any) -> None:
     with pytest.raises(InvalidMaxPodsArgument):
-        max_pods("m5.large", max_eni=max_eni)
+        max_pods("m5.large", max_eni=max_eni, bootstrap="al2")
 
 
 def test_unknown_type_raises_with_suggestions() -> None:
     with pytest.raises(UnknownInstanceType, match=r"m5\.large"):
-        max_pods("m5.larg")
+        max_pods("m5.larg", bootstrap="al2")
 
 
 def test_neither_name_nor_limits_is_refused() -> None:
     with pytest.raises(InvalidMaxPodsArgument):
-        max_pods(3)  # type: ignore[arg-type]
+        max_pods(3, bootstrap="al2")  # type: ignore[arg-type]
 
 
 # --- explicit limits and the result object -----------------------------------
@@ -245,7 +251,7 @@ def test_neither_name_nor_limits_is_refused() -> None:
 
 def test_explicit_limits() -> None:
     limits = InstanceLimits("planned.node", enis=4, ipv4_per_eni=15, vcpus=4)
-    result = max_pods(limits)
+    result = max_pods(limits, bootstrap="al2")
     assert result == MaxPods(
         instance_type="planned.node",
         max_pods=58,
@@ -259,7 +265,7 @@ def test_explicit_limits() -> None:
 
 
 def test_to_dict_keys_and_values() -> None:
-    assert max_pods("m5.large", prefix_delegation=True).to_dict() == {
+    assert max_pods("m5.large", prefix_delegation=True, bootstrap="al2").to_dict() == {
         "instance_type": "m5.large",
         "max_pods": 110,
         "uncapped": 434,
@@ -267,6 +273,9 @@ def test_to_dict_keys_and_values() -> None:
         "ipv4_per_eni": 10,
         "vcpus": 2,
         "source": SOURCE_TABLE,
+        "bootstrap": "al2",
+        "notes": [],
+        "override": None,
     }
 
 
@@ -396,7 +405,7 @@ def test_from_describe_instance_types_through_botocore_stubber() -> None:
 
     # The same numbers as the bundled table and the published file.
     for name in ("m5.large", "p5.48xlarge", "t2.medium", "m5.metal"):
-        from_api = max_pods(limits[name], cap=False)
+        from_api = max_pods(limits[name], cap=False, bootstrap="al2")
         assert from_api.uncapped == PUBLISHED[name], name
         assert from_api.source == SOURCE_DESCRIBE
         table = lookup(name)
@@ -406,7 +415,7 @@ def test_from_describe_instance_types_through_botocore_stubber() -> None:
             limits[name].vcpus,
         )
     with pytest.raises(PrefixDelegationUnsupported):
-        max_pods(limits["t2.medium"], prefix_delegation=True)
+        max_pods(limits["t2.medium"], prefix_delegation=True, bootstrap="al2")
 
 
 def test_stubber_refuses_a_misspelled_key() -> None:
@@ -474,3 +483,74 @@ def test_malformed_response_names_the_problem(mutate: Any, message: str) -> None
 def test_not_a_describe_response(response: Any) -> None:
     with pytest.raises(InvalidDescribeResponse):
         from_describe_instance_types(response)
+
+
+# --- bootstrappers (issue 9 item 5) ------------------------------------------
+
+
+def test_nodeadm_has_no_cap_and_no_prefix_term() -> None:
+    # nodeadm/internal/kubelet/eni_max_pods.go calculateStandardMaxPods:
+    # DefaultMaxENIs * (Ipv4AddressesPerInterface - 1) + 2, nothing else.
+    default = max_pods("m5.large", prefix_delegation=True)
+    assert default.bootstrap == "al2023"
+    assert (default.max_pods, default.override) == (29, 110)
+    assert "set the NodeConfig's kubelet maxPods" in default.notes[0]
+    assert max_pods("m5.24xlarge", bootstrap="al2023").max_pods == 737  # AL2: 250
+    custom = max_pods("m5.large", custom_networking=True, bootstrap="al2023")
+    assert (custom.max_pods, custom.override) == (29, 20)
+    plain = max_pods("m5.large", bootstrap="al2023")
+    assert (plain.max_pods, plain.notes, plain.override) == (29, (), None)
+    # Unknown vCPUs do not matter: nodeadm has no cap.
+    assert max_pods(InstanceLimits("x.y", enis=3, ipv4_per_eni=10)).max_pods == 29
+
+
+def test_karpenter_eni_limited_pods() -> None:
+    # karpenter-provider-aws pkg/providers/instancetype/types.go ENILimitedPods:
+    # (ENIs - reservedENIs) * (IPv4 - 1) + 2, 0 when no ENI is left.
+    assert max_pods("m5.large", bootstrap="karpenter").max_pods == 29
+    assert max_pods("m5.large", bootstrap="karpenter", reserved_enis=1).max_pods == 20
+    assert max_pods("m5.large", bootstrap="karpenter", reserved_enis=3).max_pods == 0
+    with pytest.raises(InvalidMaxPodsArgument, match="bootstrap"):
+        max_pods("m5.large", bootstrap="al2024")
+    with pytest.raises(InvalidMaxPodsArgument, match="reserved_enis"):
+        max_pods("m5.large", bootstrap="karpenter", reserved_enis=-1)
+
+
+def test_max_pods_expression_is_nodeadms() -> None:
+    # nodeadm evaluateCustomMaxPodsExpression: CEL over default_enis,
+    # ips_per_eni, max_pods; the result converted to int, 1 .. 2**31 - 1.
+    from subnetfrag.maxpods import MaxPodsExpressionError
+
+    expr = "default_enis * (ips_per_eni - 1) * 16 + 2 > 110 ? 110 : max_pods"
+    result = max_pods("m5.large", max_pods_expression=expr)
+    assert result.max_pods == 110 and "= 110" in result.explanation
+    # t3.nano: 2 x (2 - 1) x 16 + 2 = 34 <= 110, so the standard 2 x (2 - 1) + 2 = 4.
+    assert max_pods("t3.nano", max_pods_expression=expr).max_pods == 4
+    assert max_pods("m5.large", max_pods_expression="max_pods - 2").max_pods == 27
+    assert max_pods("m5.large", max_pods_expression="2.9").max_pods == 2  # truncated
+    assert max_pods("m5.large", max_pods_expression='"12"').max_pods == 12
+    for bad, why in (
+        ("1/0", "divide by zero"),
+        ("foo", "undeclared reference to 'foo'"),
+        ("true", "not an integer"),
+        ("0", "must be a positive integer"),
+        ("max_pods * 100000000000", "must be a positive integer"),
+        ("max_pods +", "failed"),
+        ("x" * 1001, "longer than 1000"),
+    ):
+        with pytest.raises(MaxPodsExpressionError, match=why) as info:
+            max_pods("m5.large", max_pods_expression=bad)
+        assert isinstance(info.value, InvalidMaxPodsArgument)
+    with pytest.raises(InvalidMaxPodsArgument, match="needs bootstrap al2023"):
+        max_pods("m5.large", bootstrap="al2", max_pods_expression="110")
+
+
+def test_docs_examples_run() -> None:
+    """The examples of docs/max-pods.md, run as doctests."""
+    import doctest
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "docs" / "max-pods.md"
+    result = doctest.testfile(str(path), module_relative=False, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 5
+    assert result.failed == 0

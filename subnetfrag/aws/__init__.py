@@ -9,6 +9,7 @@ The result, :class:`AwsState`, holds per subnet a
 against the model). See ``docs/aws.md``.
 """
 
+from .cloudtrail import Trace, TraceEvent, parse_records, read_trace
 from .errors import AwsApiError, AwsError, AwsInputError, AwsUnavailable
 from .example import EXAMPLE_SUBNET_ID, example_paths, load_example
 from .ingest import CALLS, Page, Source, build_state, load_files, read_pages
@@ -40,6 +41,8 @@ __all__ = [
     "Page",
     "Source",
     "SubnetInfo",
+    "Trace",
+    "TraceEvent",
     "build_state",
     "eks_node_ids",
     "eni_class",
@@ -49,5 +52,7 @@ __all__ = [
     "load_files",
     "load_live",
     "owners_for_eni",
+    "parse_records",
     "read_pages",
+    "read_trace",
 ]

@@ -1,6 +1,6 @@
-"""The ``subnetfrag`` command line: ``analyze``, ``check``, ``advise`` and
-``max-pods`` (docs/cli.md). The console script calls :func:`main`; so does
-``python -m subnetfrag``.
+"""The ``subnetfrag`` command line: ``analyze``, ``check``, ``advise``,
+``max-pods``, ``plan``, ``simulate`` and ``headroom`` (docs/cli.md). The
+console script calls :func:`main`; so does ``python -m subnetfrag``.
 
 Modules: :mod:`.parser` (arguments, usage errors, exit codes), :mod:`.app`
 (``main``), :mod:`.sources` (files, live AWS or the example), one module per

@@ -31,7 +31,9 @@ from ..errors import SubnetFragError
 from ..render.terminal import printable
 from .advise import run_advise
 from .analyze import run_analyze
+from .bench_policies import run_bench_policies
 from .check import run_check
+from .headroom import run_headroom
 from .max_pods import run_max_pods
 from .output import CommandError, Output
 from .parser import (
@@ -43,6 +45,9 @@ from .parser import (
     build_parser,
     check_source,
 )
+from .plan import run_plan
+from .replay import run_replay
+from .simulate import run_simulate
 
 __all__ = ["EXIT_BROKEN_PIPE", "main"]
 
@@ -53,16 +58,31 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "check": run_check,
     "advise": run_advise,
     "max-pods": run_max_pods,
+    "simulate": run_simulate,
+    "replay": run_replay,
+    "bench-policies": run_bench_policies,
+    "headroom": run_headroom,
+    "plan": run_plan,
 }
 
 
 def _check_args(args: argparse.Namespace) -> None:
     """The checks argparse cannot express; ``parser.error`` on failure."""
     parser: argparse.ArgumentParser = args.command_parser
+    if args.command == "simulate":
+        return  # run_simulate checks its own options
+    own_check = getattr(args, "check_args", None)
+    if own_check is not None:  # a command that checks its own options
+        own_check(parser, args)
+        return
+    if args.command == "plan":
+        return
     if args.command == "max-pods":
         for option, value in (("--region", args.region), ("--profile", args.profile)):
             if value is not None and not args.aws:
                 parser.error(f"{option} needs --aws")
+        if args.max_pods_expression is not None and args.bootstrap != "al2023":
+            parser.error("--max-pods-expression is nodeadm's: it needs --bootstrap al2023")
         return
     check_source(parser, args)
     if args.command == "analyze" and args.map and args.format != "text":

@@ -1,5 +1,6 @@
-"""``subnetfrag max-pods``: the VPC CNI max-pods value of an instance type,
-with the arithmetic (limits from the bundled table, or live with ``--aws``)."""
+"""``subnetfrag max-pods``: the max-pods value a bootstrapper (``--bootstrap
+al2|al2023|karpenter``) gives an instance type, with the rule that applied and
+the arithmetic (limits from the bundled table, or live with ``--aws``)."""
 
 from __future__ import annotations
 
@@ -15,17 +16,28 @@ from .output import CommandError, Output
 __all__ = ["render_max_pods", "run_max_pods"]
 
 
+#: How the text output names each bootstrapper's rule.
+RULES = {
+    "al2": "AL2 max-pods-calculator.sh, EKS's recommended value",
+    "al2023": "AL2023 nodeadm default",
+    "karpenter": "Karpenter default",
+}
+
+
 def render_max_pods(result: MaxPods, style: Style, *, prefix_delegation: bool) -> str:
-    """The text form: the value, the arithmetic, and the limits used. O(1)."""
+    """The text form: the value and the rule that applied, the arithmetic, the
+    limits used, then one ``note:`` line per thing the rule ignores (with the
+    value to set instead). O(1)."""
     mode = "prefix mode" if prefix_delegation else "secondary-IP mode"
     vcpus = "vCPUs unknown" if result.vcpus is None else f"{result.vcpus} vCPUs"
     enis = f"{result.enis} ENI" + ("" if result.enis == 1 else "s")
+    notes = "".join(f"  note: {note}\n" for note in result.notes)
     return (
         f"{result.instance_type}: max pods {style.paint(str(result.max_pods), 'bold')} "
-        f"({mode})\n"
+        f"({mode}; {RULES[result.bootstrap]})\n"
         f"  {result.explanation}\n"
         f"  limits: {enis} for pods, {result.ipv4_per_eni} IPv4 addresses per ENI, "
-        f"{vcpus} (source: {result.source})\n"
+        f"{vcpus} (source: {result.source})\n" + notes
     )
 
 
@@ -42,6 +54,9 @@ def run_max_pods(args: argparse.Namespace, output: Output) -> int:
             custom_networking=args.custom_networking,
             max_eni=args.max_eni,
             cap=not args.no_cap,
+            bootstrap=args.bootstrap,
+            reserved_enis=args.reserved_enis,
+            max_pods_expression=args.max_pods_expression,
         )
     except UnknownInstanceType as exc:
         hint = f"did you mean {', '.join(exc.suggestions)}? " if exc.suggestions else ""

@@ -11,6 +11,7 @@ import argparse
 import textwrap
 from typing import NoReturn
 
+from ..maxpods import BOOTSTRAPS, DEFAULT_BOOTSTRAP
 from ..render.terminal import COLOR_MODES
 
 __all__ = [
@@ -253,7 +254,8 @@ _MAX_PODS_EPILOG = """\
 examples:
   subnetfrag max-pods m5.large
   subnetfrag max-pods m5.large --prefix-delegation
-  subnetfrag max-pods c5.4xlarge --custom-networking --format json
+  subnetfrag max-pods m5.large --prefix-delegation --bootstrap al2
+  subnetfrag max-pods c5.4xlarge --custom-networking --bootstrap al2 --format json
   subnetfrag max-pods m7i.large --aws --region eu-west-1
 """
 
@@ -263,6 +265,7 @@ examples:
   subnetfrag check --example --min-free-prefixes 8
   subnetfrag advise --example
   subnetfrag max-pods m5.large --prefix-delegation
+  subnetfrag simulate steady-churn --policy pack
 
 Run 'subnetfrag COMMAND --help' for a command's options. Exit status: 0 success,
 1 'check' found an unhealthy subnet, 2 usage error, 3 input, AWS or library error,
@@ -272,7 +275,7 @@ Run 'subnetfrag COMMAND --help' for a command's options. Exit status: 0 success,
 
 
 def build_parser(version: str) -> ArgumentParser:
-    """The ``subnetfrag`` parser with its four commands. O(1)."""
+    """The ``subnetfrag`` parser with its commands. O(1)."""
     parser = ArgumentParser(
         prog="subnetfrag",
         description=_wrap(
@@ -423,7 +426,27 @@ def build_parser(version: str) -> ArgumentParser:
     mp.add_argument(
         "--no-cap",
         action="store_true",
-        help="the uncapped value (the calculator's --show-max-allowed): no 110/250 ceiling",
+        help="al2: the uncapped value (the calculator's --show-max-allowed): no 110/250 ceiling",
+    )
+    mp.add_argument(
+        "--bootstrap",
+        choices=BOOTSTRAPS,
+        default=DEFAULT_BOOTSTRAP,
+        help="whose rule: al2023 (nodeadm, the default), al2 (the AL2 calculator, EKS's "
+        "recommended value) or karpenter",
+    )
+    mp.add_argument(
+        "--reserved-enis",
+        metavar="N",
+        type=_non_negative,
+        default=0,
+        help="karpenter: ENIs kept out of max pods (Karpenter's RESERVED_ENIS)",
+    )
+    mp.add_argument(
+        "--max-pods-expression",
+        metavar="CEL",
+        help="al2023: nodeadm's maxPodsExpression over default_enis, ips_per_eni and max_pods "
+        "(needs the 'cel' extra)",
     )
     mp.add_argument(
         "--format", choices=("text", "json"), default="text", help="text (default) or json"
@@ -435,10 +458,23 @@ def build_parser(version: str) -> ArgumentParser:
     )
     _aws_options(mp)
     mp.add_argument("--color", choices=COLOR_MODES, default="auto", help=_COLOR_HELP)
+    _add_plan(commands)
+    _add_simulate_command(commands)
+    _add_sweep_commands(commands)
     for command, sub in commands.choices.items():
         sub.set_defaults(command_parser=sub, command=command)
         _debug_option(sub, argparse.SUPPRESS)  # also after the command, without resetting it
     return parser
+
+
+def _add_simulate_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``simulate`` and ``headroom``: their modules define their options
+    (imported here, not at the top, because they import this module)."""
+    from .headroom import add_headroom_parser
+    from .simulate import add_simulate_parser
+
+    add_simulate_parser(commands)
+    add_headroom_parser(commands)
 
 
 def _debug_option(parser: argparse.ArgumentParser, default: object) -> None:
@@ -448,3 +484,91 @@ def _debug_option(parser: argparse.ArgumentParser, default: object) -> None:
         default=default,
         help="on an internal error (exit status 70), print the traceback",
     )
+
+
+def _add_sweep_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``replay`` and ``bench-policies``: their modules define their options
+    (imported here, not at the top, because they import this module)."""
+    from .bench_policies import add_bench_parser
+    from .replay import add_replay_parser
+
+    add_replay_parser(commands)
+    add_bench_parser(commands)
+
+
+_PLAN_EPILOG = """\
+examples:
+  subnetfrag plan --instance-type m5.large --nodes 50 --pods-per-node 30 --prefix-delegation
+  subnetfrag plan --instance-type m5.large --nodes 50 --pods-per-node 30 --prefix-delegation \\
+      --custom-networking --headroom 0.25 --format json
+  subnetfrag plan --instance-type c5.4xlarge --nodes 10 --pods-per-node 40 --warm-ip-target 5
+"""
+
+
+def _headroom(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
+    return value
+
+
+def _add_plan(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """The ``plan`` command's parser. O(1)."""
+    plan = commands.add_parser(
+        "plan",
+        help="the addresses and /28s a cluster holds, and the smallest subnets for it",
+        description=_wrap(
+            "What NODES nodes of one instance type, each running PODS pods, hold at steady "
+            "state under the VPC CNI (its ipamd rules, the node's max pods), the smallest "
+            "subnets that fit it, and the secondary CIDR to associate when the VPC has no "
+            "room. --format json prints the plan's to_dict()."
+        ),
+        epilog=_PLAN_EPILOG,
+        formatter_class=_FORMATTER,
+    )
+    plan.add_argument("--instance-type", required=True, metavar="TYPE", help="e.g. m5.large")
+    plan.add_argument("--nodes", required=True, type=_positive, metavar="N", help="node count")
+    plan.add_argument(
+        "--pods-per-node", required=True, type=_non_negative, metavar="N",
+        help="pods per node that need a VPC address",
+    )  # fmt: skip
+    plan.add_argument(
+        "--prefix-delegation", action="store_true",
+        help="prefix mode (ENABLE_PREFIX_DELEGATION=true); default secondary-IP mode",
+    )  # fmt: skip
+    for option, default, what in (
+        ("--warm-prefix-target", 1, "WARM_PREFIX_TARGET (default 1, as the CNI manifest sets)"),
+        ("--warm-ip-target", None, "WARM_IP_TARGET (default unset)"),
+        ("--minimum-ip-target", None, "MINIMUM_IP_TARGET (default unset)"),
+        ("--warm-eni-target", 1, "WARM_ENI_TARGET (default 1)"),
+    ):
+        plan.add_argument(option, type=_non_negative, default=default, metavar="N", help=what)
+    plan.add_argument("--max-eni", type=_positive, metavar="N", help="MAX_ENI (default unset)")
+    plan.add_argument(
+        "--max-pods", type=_positive, metavar="N",
+        help="the kubelet's max pods (default: what --bootstrap sets)",
+    )  # fmt: skip
+    plan.add_argument(
+        "--bootstrap", choices=BOOTSTRAPS, default=None,
+        help="take max pods from this bootstrapper's default (default: EKS's recommended "
+        "value, the AL2 calculator's)",
+    )  # fmt: skip
+    plan.add_argument(
+        "--custom-networking", action="store_true",
+        help="custom networking: pods in their own subnet, the primary ENI carries none",
+    )  # fmt: skip
+    plan.add_argument(
+        "--security-groups-for-pods", action="store_true",
+        help="ENABLE_POD_ENI: a trunk ENI takes one ENI slot",
+    )  # fmt: skip
+    plan.add_argument(
+        "--headroom", type=_headroom, default=0.0, metavar="F",
+        help="size the subnets for this much more (0.25 = 25%%; default 0)",
+    )  # fmt: skip
+    plan.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text (default) or json"
+    )
+    plan.add_argument("--color", choices=COLOR_MODES, default="auto", help=_COLOR_HELP)

@@ -1,0 +1,150 @@
+"""``subnetfrag headroom``: how many more nodes (and pods) fit in the subnets
+as they are now, as p10 / p50 / p90 and the minimum over random placements,
+per subnet and for the set (:func:`subnetfrag.sim.headroom.headroom`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..sim.headroom import HeadroomFigures, HeadroomResult, headroom
+from ..sim.scenario import SUBNET_SELECTIONS
+from .output import Output
+from .sources import load_state
+
+__all__ = ["add_headroom_parser", "render_headroom", "run_headroom"]
+
+_EPILOG = """\
+examples:
+  subnetfrag headroom --example --instance-type m5.large --prefix-delegation --pods-per-node 30
+  subnetfrag headroom --subnets subnets.json --enis enis.json --instance-type c5.xlarge \\
+      --prefix-delegation --warm-ip-target 8 --runs 500 --format json
+  subnetfrag headroom --aws --cluster prod --instance-type m5.large --prefix-delegation
+
+Each run adds nodes one at a time (the primary ENI's address placed at random, as
+EC2 does; then the prefixes or addresses ipamd takes for the pods) until the first
+InsufficientCidrBlocks or InsufficientFreeAddressesInSubnet; the node that failed
+does not count.
+"""
+
+
+def add_headroom_parser(
+    commands: argparse._SubParsersAction,  # type: ignore[type-arg]
+) -> argparse.ArgumentParser:
+    """Add the ``headroom`` command to ``commands``; return its parser. O(1)."""
+    from .parser import _FORMATTER, _non_negative, _positive, _source_options, _wrap
+
+    hr: argparse.ArgumentParser = commands.add_parser(
+        "headroom",
+        help="how many more nodes fit in the subnets as they are now (p10/p50/p90)",
+        description=_wrap(
+            "How many more nodes of an instance type (and their pods) fit in each subnet "
+            "as it is now, fragmented: nodes are added one at a time as EC2 and the VPC "
+            "CNI's ipamd would place their addresses, until the first "
+            "InsufficientCidrBlocks or InsufficientFreeAddressesInSubnet; repeated with "
+            "different random placements."
+        ),
+        epilog=_EPILOG,
+        formatter_class=_FORMATTER,
+    )
+    _source_options(hr)
+    hr.add_argument("--instance-type", metavar="T", required=True, help="e.g. m5.large")
+    cni = hr.add_argument_group("VPC CNI settings (as for 'subnetfrag plan')")
+    cni.add_argument(
+        "--prefix-delegation", action="store_true", help="ENABLE_PREFIX_DELEGATION=true"
+    )
+    for flag, default, what in (
+        ("--warm-prefix-target", 1, "WARM_PREFIX_TARGET (default 1, as the CNI manifest sets)"),
+        ("--warm-ip-target", None, "WARM_IP_TARGET (default unset)"),
+        ("--minimum-ip-target", None, "MINIMUM_IP_TARGET (default unset)"),
+        ("--warm-eni-target", 1, "WARM_ENI_TARGET (default 1)"),
+    ):
+        cni.add_argument(flag, metavar="N", type=_non_negative, default=default, help=what)
+    cni.add_argument("--max-eni", metavar="N", type=_positive, help="MAX_ENI")
+    cni.add_argument("--max-pods", metavar="N", type=_positive, help="the kubelet's max pods")
+    cni.add_argument(
+        "--security-groups-for-pods",
+        action="store_true",
+        help="ENABLE_POD_ENI=true (a trunk ENI per node)",
+    )
+    hr.add_argument(
+        "--pods-per-node",
+        metavar="N",
+        type=_non_negative,
+        help="pods on each new node (default: as many as the node admits, max pods - 2)",
+    )
+    hr.add_argument("--runs", metavar="N", type=_positive, default=200, help="runs (default: 200)")
+    hr.add_argument("--seed", metavar="N", type=int, default=0, help="random seed (default: 0)")
+    hr.add_argument(
+        "--subnet-selection",
+        choices=SUBNET_SELECTIONS,
+        default="most-available",
+        help="how a node's ENIs pick among several subnets (default: most-available, "
+        "the CNI's and Karpenter's rule)",
+    )
+    hr.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text (default) or json"
+    )
+    return hr
+
+
+def _line(label: str, fig: HeadroomFigures, pods_per_node: int, instance_type: str) -> str:
+    n, p = fig.nodes, fig.pods
+    ended = fig.ended_by[fig.limited_by]
+    return (
+        f"{label}\n"
+        f"  nodes  p10 {n['p10']:,}  p50 {n['p50']:,}  p90 {n['p90']:,}  min {n['min']:,}"
+        f"  (more {instance_type} nodes with {pods_per_node} pods each)\n"
+        f"  pods   p10 {p['p10']:,}  p50 {p['p50']:,}  p90 {p['p90']:,}  min {p['min']:,}\n"
+        f"  limited by {fig.limited_by} ({ended} of {fig.runs} runs)\n"
+    )
+
+
+def render_headroom(result: HeadroomResult) -> str:
+    """The text form: one block per subnet, then the set's when there are
+    several. O(subnets)."""
+    chunks = [
+        _line(f"{sid}  {cidr}", fig, result.pods_per_node, result.instance_type)
+        for sid, cidr, fig in result.subnets
+    ]
+    if len(result.subnets) > 1:
+        chunks.append(
+            _line(
+                f"all {len(result.subnets)} subnets ({result.subnet_selection})",
+                result.total,
+                result.pods_per_node,
+                result.instance_type,
+            )
+        )
+    return "\n".join(chunks)
+
+
+def run_headroom(args: argparse.Namespace, output: Output) -> int:
+    """Run ``headroom``; returns the exit status (0)."""
+    state = load_state(args)
+    for warning in state.warnings:
+        output.warn(warning)
+    settings = {
+        "prefix_delegation": args.prefix_delegation,
+        "warm_prefix_target": args.warm_prefix_target,
+        "warm_ip_target": args.warm_ip_target,
+        "minimum_ip_target": args.minimum_ip_target,
+        "warm_eni_target": args.warm_eni_target,
+        "max_eni": args.max_eni,
+        "max_pods": args.max_pods,
+        "security_groups_for_pods": args.security_groups_for_pods,
+    }
+    result = headroom(
+        [s.subnet for s in state],
+        instance_type=args.instance_type,
+        settings=settings,
+        pods_per_node=args.pods_per_node,
+        runs=args.runs,
+        seed=args.seed,
+        subnet_selection=args.subnet_selection,
+    )
+    if args.format == "json":
+        output.write(json.dumps(result.to_dict(), indent=2) + "\n")
+    else:
+        output.write(render_headroom(result))
+    return 0

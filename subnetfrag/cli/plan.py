@@ -1,0 +1,89 @@
+"""``subnetfrag plan``: the capacity plan of a cluster (what its nodes hold at
+steady state under the VPC CNI, the smallest subnets that fit it, and the
+secondary CIDR to associate), with its steps and warnings; ``--format json``
+prints :meth:`~subnetfrag.capacity.CapacityPlan.to_dict`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..capacity import CapacityPlan, plan_capacity
+from ..instances import UnknownInstanceType
+from ..render.terminal import Style
+from .output import CommandError, Output
+
+__all__ = ["render_plan", "run_plan"]
+
+
+def render_plan(plan: CapacityPlan, style: Style) -> str:
+    """The text form: a summary (per node, the cluster, each subnet, the
+    secondary CIDR), the numbered steps, then the warnings. O(steps)."""
+    n = plan.per_node
+    mode = "prefix mode" if plan.prefix_delegation else "secondary-IP mode"
+    lines = [
+        f"{plan.nodes:,} x {plan.instance_type}, {plan.pods_per_node:,} pods per node, {mode}, "
+        f"max pods {plan.max_pods}",
+        f"  per node: {n.enis} ENI{'' if n.enis == 1 else 's'}, "
+        + (
+            f"{n.prefixes} prefix{'' if n.prefixes == 1 else 'es'}"
+            if plan.prefix_delegation
+            else f"{n.secondary_ips} /32s"
+        )
+        + f", {n.addresses:,} addresses held ({n.pod_addresses:,} pods, "
+        f"{n.unused_addresses:,} unused, {n.eni_primary_addresses} ENI primary)",
+        f"  cluster: {plan.prefixes:,} prefixes, {plan.addresses:,} addresses held, "
+        f"{plan.pods_without_address:,} pods without an address",
+    ]
+    for need in plan.subnets:
+        size = (
+            f"/{need.prefixlen}"
+            if need.prefixlen is not None
+            else f"{need.subnets_of_16:,} x /16 (more than a /16)"
+        )
+        lines.append(
+            f"  {need.role} subnet: {style.paint(size, 'bold')} "
+            f"({need.required_prefixes:,} prefixes and {need.required_singles:,} /32s"
+            + (f" with {float(plan.headroom) * 100:g}% headroom" if plan.headroom else "")
+            + ")"
+        )
+    if plan.secondary_cidr_prefixlen is not None:
+        lines.append(f"  secondary CIDR to associate: a /{plan.secondary_cidr_prefixlen} block")
+    else:
+        lines.append("  secondary CIDR: none holds it (more than a /16)")
+    lines.append("steps:")
+    lines += [f"  {i}. {step}" for i, step in enumerate(plan.steps, start=1)]
+    for w in plan.warnings:
+        lines.append(f"{style.paint('warning', 'bold')} [{w.code}]: {w.message}")
+    return "\n".join(lines) + "\n"
+
+
+def run_plan(args: argparse.Namespace, output: Output) -> int:
+    """Run ``plan``; returns the exit status (0)."""
+    try:
+        plan = plan_capacity(
+            nodes=args.nodes,
+            pods_per_node=args.pods_per_node,
+            instance_type=args.instance_type,
+            prefix_delegation=args.prefix_delegation,
+            warm_prefix_target=args.warm_prefix_target,
+            warm_ip_target=args.warm_ip_target,
+            minimum_ip_target=args.minimum_ip_target,
+            warm_eni_target=args.warm_eni_target,
+            custom_networking=args.custom_networking,
+            headroom=args.headroom,
+            max_eni=args.max_eni,
+            max_pods=args.max_pods,
+            security_groups_for_pods=args.security_groups_for_pods,
+            bootstrap=args.bootstrap,
+        )
+    except UnknownInstanceType as exc:
+        hint = f"did you mean {', '.join(exc.suggestions)}? " if exc.suggestions else ""
+        raise CommandError(
+            f"unknown instance type {args.instance_type!r}: {hint}(not in the bundled table)"
+        ) from None
+    if args.format == "json":
+        output.write(json.dumps(plan.to_dict(), indent=2) + "\n")
+    else:
+        output.write(render_plan(plan, output.style))
+    return 0

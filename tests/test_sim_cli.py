@@ -1,0 +1,95 @@
+"""``subnetfrag simulate`` in-process: output formats against the library's
+own result, --list, --set, and one-line errors with their exit statuses."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+from pathlib import Path
+
+from subnetfrag.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, main
+from subnetfrag.sim import Scenario, simulate
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(list(argv))
+    return status, out.getvalue(), err.getvalue()
+
+
+def test_list_shows_each_bundled_scenario_on_one_line() -> None:
+    status, out, err = run("simulate", "--list")
+    assert status == EXIT_OK and err == ""
+    lines = out.splitlines()
+    assert [line.split()[0] for line in lines] == Scenario.bundled_names()
+    for line in lines:
+        name = line.split()[0]
+        assert line.split(None, 1)[1] == Scenario.bundled(name).description
+
+
+def test_json_is_the_library_result_with_the_overrides_applied() -> None:
+    status, out, _ = run(
+        "simulate", "seed-5-nodes", "--policy", "pack", "--seed", "4", "--format", "json",
+        "--set", "cluster.warm_prefix_target=", "--set", "cluster.warm_ip_target=1",
+        "--set", "cluster.minimum_ip_target=1", "--set", "duration_s=300",
+    )  # fmt: skip
+    assert status == EXIT_OK
+    sc = (
+        Scenario.bundled("seed-5-nodes")
+        .with_override("cluster.warm_prefix_target", None)
+        .with_override("cluster.warm_ip_target", 1)
+        .with_override("cluster.minimum_ip_target", 1)
+        .with_override("duration_s", 300)
+    )
+    assert json.loads(out) == simulate(sc, policy="pack", seed=4).to_dict()
+    assert json.loads(out)["summary"]["prefixes_held"] == 5
+
+
+def test_csv_is_the_series_and_text_shows_the_summary(tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        Path(__file__).parent.parent.joinpath("subnetfrag/data/scenarios/seed-5-nodes.toml")
+        .read_text()
+        .replace('name = "seed-5-nodes"', 'name = "mine"')
+    )  # fmt: skip
+    status, out, _ = run("simulate", str(path), "--format", "csv")
+    assert status == EXIT_OK
+    rows = list(csv.DictReader(io.StringIO(out)))
+    result = simulate(Scenario.from_file(path))
+    assert len(rows) == len(result.series)
+    assert [float(r["t_s"]) for r in rows] == [row["t_s"] for row in result.series]
+    assert [int(r["free_prefixes"]) for r in rows] == [
+        row["free_prefixes"] for row in result.series
+    ]
+    status, out, _ = run("simulate", str(path), "--debug-invariants")
+    assert status == EXIT_OK
+    assert out.startswith("scenario mine: 5 m5.large nodes")
+    s = result.summary
+    assert f"free /28 prefixes              {s['free_prefixes']}" in out
+    assert "first InsufficientCidrBlocks   never" in out
+    assert out.rstrip().splitlines()[-1].split()[0] == "600"
+
+
+def test_errors_are_one_line_with_their_exit_status(tmp_path: Path) -> None:
+    cases = [
+        (("simulate",), EXIT_USAGE, "give a scenario"),
+        (("simulate", "--list", "seed-5-nodes"), EXIT_USAGE, "--list takes no scenario"),
+        (("simulate", "seed-5-nodes", "--set", "duration_s"), EXIT_USAGE, "KEY=VALUE"),
+        (("simulate", "seed-5-nodes", "--seed", "x"), EXIT_USAGE, "invalid int"),
+        (("simulate", "seed-5-nodes", "--format", "xml"), EXIT_USAGE, "invalid choice"),
+        (("simulate", "no-such"), EXIT_ERROR, "neither a bundled scenario"),
+        (("simulate", str(tmp_path / "x.toml")), EXIT_ERROR, "cannot read scenario"),
+        (("simulate", "seed-5-nodes", "--set", "cluster.warm_ip_targt=1"), EXIT_ERROR,
+         "unknown key cluster.warm_ip_targt"),
+        (("simulate", "seed-5-nodes", "--set", "duration_s=-5"), EXIT_ERROR, "duration_s"),
+        (("simulate", "seed-5-nodes", "--policy", "best"), EXIT_ERROR, "unknown policy 'best'"),
+    ]  # fmt: skip
+    for argv, expected, text in cases:
+        status, out, err = run(*argv)
+        assert status == expected, argv
+        assert out == ""
+        assert err.count("\n") == 1 and text in err, (argv, err)
+        assert "Traceback" not in err

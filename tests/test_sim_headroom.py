@@ -1,0 +1,144 @@
+"""Headroom: nodes that still fit, against bounds worked from the model, and
+the command line."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+import json
+
+import pytest
+
+import subnetfrag as sf
+from subnetfrag.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, main
+from subnetfrag.ipamd import CniSettings, CountingAllocator, NodeIpam
+from subnetfrag.sim import InvalidHeadroomArgument, headroom
+
+PREFIX = {"prefix_delegation": True, "warm_prefix_target": 1}
+
+
+def node_prefixes(pods: int) -> int:
+    """What one settled m5.large node holds at ``pods`` pods, by the model alone."""
+    ipam = NodeIpam(CniSettings(**PREFIX), sf.lookup("m5.large"), CountingAllocator())
+    for _ in range(pods):
+        ipam.settle(0.0)
+        ipam.add_pod(now_s=0.0)
+    ipam.settle(0.0)
+    return ipam.prefixes
+
+
+def scattered(cidr: str, ips: int, seed: int) -> sf.Subnet:
+    s = sf.Subnet(cidr, seed=seed)
+    for _ in range(ips):
+        s.allocate_ip_offset()
+    return s
+
+
+def test_an_empty_subnet_fits_what_its_free_blocks_allow_and_no_more() -> None:
+    s = sf.Subnet("10.0.0.0/22")
+    before = s.to_dict()
+    r = headroom(s, instance_type="m5.large", settings=PREFIX, pods_per_node=20, runs=30, seed=1)
+    per_node = node_prefixes(20)  # 20 pods fill 2 /28s; 12 available < 16: one more
+    assert per_node == 3
+    most = s.free_prefix_count() // per_node  # 62 // 3 = 20
+    n = r.total.nodes
+    assert n["min"] <= n["p10"] <= n["p50"] <= n["p90"] <= most
+    # each node takes 3 /28s and spoils at most one more with its primary address; the
+    # failing node took at most 2 before the last free /28 went: free <= 4 x min + 3
+    assert n["min"] >= (s.free_prefix_count() - 3) // (per_node + 1)
+    assert r.total.pods["p50"] == 20 * n["p50"]
+    assert r.total.runs == 30 and r.total.limited_by == "InsufficientCidrBlocks"
+    assert s.to_dict() == before  # the subnet given is not changed
+
+
+def test_less_free_space_never_fits_more_nodes() -> None:
+    results = []
+    for used in (0, 100, 300, 600):
+        s = scattered("10.0.0.0/21", used, seed=3)
+        results.append(headroom(s, instance_type="m5.large", settings=PREFIX,
+                                pods_per_node=10, runs=20, seed=2).total.nodes)  # fmt: skip
+    for more, less in itertools.pairwise(results):
+        assert less["p50"] <= more["p50"] and less["min"] <= more["min"]
+    assert results[0]["p50"] > results[-1]["p50"]
+
+
+def test_the_same_seed_gives_the_same_answer() -> None:
+    s = scattered("10.0.0.0/22", 120, seed=5)
+    a = headroom(s, instance_type="m5.large", settings=PREFIX, pods_per_node=16, runs=25, seed=9)
+    b = headroom(s, instance_type="m5.large", settings=PREFIX, pods_per_node=16, runs=25, seed=9)
+    assert a.to_dict() == b.to_dict()
+
+
+def test_secondary_ip_mode_counts_addresses() -> None:
+    # WARM_ENI_TARGET=1 (the default), 27 pods: 3 ENIs of 10 addresses each per node
+    s = sf.Subnet("10.0.0.0/24")
+    r = headroom(s, instance_type="m5.large", pods_per_node=27, runs=5)
+    assert r.pods_per_node == 27
+    assert r.total.nodes == {"p10": 8, "p50": 8, "p90": 8, "min": 8}  # 251 // 30
+    assert r.total.limited_by == "InsufficientFreeAddressesInSubnet"
+
+
+def test_a_set_of_subnets_reports_each_and_the_whole() -> None:
+    a = scattered("10.0.0.0/22", 50, seed=1)
+    b = sf.Subnet("10.0.4.0/22", subnet_id="subnet-b")
+    r = headroom([a, b], instance_type="m5.large", settings=PREFIX, pods_per_node=10, runs=10)
+    (ida, _, fa), (idb, cidrb, fb) = r.subnets
+    assert (idb, cidrb) == ("subnet-b", "10.0.4.0/22") and ida == "10.0.0.0/22"
+    assert fb.nodes["p50"] >= fa.nodes["p50"]
+    assert r.total.nodes["p50"] >= fb.nodes["p50"]
+    assert r.total.nodes["p90"] <= fa.nodes["p90"] + fb.nodes["p90"] + 1
+    d = r.to_dict()
+    assert {"nodes", "pods", "runs", "limited_by"} <= set(d)
+    assert set(d["nodes"]) == {"p10", "p50", "p90", "min"}
+    assert [x["subnet_id"] for x in d["subnets"]] == ["10.0.0.0/22", "subnet-b"]
+
+
+def test_bad_arguments_are_refused() -> None:
+    s = sf.Subnet("10.0.0.0/24")
+    for kwargs in (
+        {"runs": 0},
+        {"pods_per_node": -1},
+        {"pods_per_node": 500},
+        {"seed": "x"},
+        {"subnet_selection": "in-order"},
+    ):
+        with pytest.raises(InvalidHeadroomArgument):
+            headroom(s, instance_type="m5.large", **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(InvalidHeadroomArgument):
+        headroom([], instance_type="m5.large")
+    with pytest.raises(sf.UnknownInstanceType):
+        headroom(s, instance_type="m5.huge")
+    with pytest.raises(sf.SubnetFragError, match="warm_ip_target"):
+        headroom(s, instance_type="m5.large", settings={"warm_ip_target": -1})
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(list(argv))
+    return status, out.getvalue(), err.getvalue()
+
+
+def test_the_command_prints_the_library_answer() -> None:
+    args = ["headroom", "--example", "--instance-type", "m5.large", "--prefix-delegation",
+            "--pods-per-node", "30", "--runs", "20", "--seed", "4"]  # fmt: skip
+    status, out, _ = run(*args, "--format", "json")
+    assert status == EXIT_OK
+    from subnetfrag.aws import load_example
+
+    subnets = [s.subnet for s in load_example()]
+    settings = {**PREFIX, "warm_eni_target": 1}  # the command's defaults are plan's
+    expected = headroom(subnets, instance_type="m5.large", settings=settings, pods_per_node=30,
+                        runs=20, seed=4)  # fmt: skip
+    assert json.loads(out) == json.loads(json.dumps(expected.to_dict()))
+    status, out, _ = run(*args)
+    assert status == EXIT_OK
+    n = expected.total.nodes
+    assert f"nodes  p10 {n['p10']}  p50 {n['p50']}  p90 {n['p90']}  min {n['min']}" in out
+    assert "limited by InsufficientCidrBlocks (20 of 20 runs)" in out
+    status, _, err = run("headroom", "--example", "--prefix-delegation")
+    assert status == EXIT_USAGE and "--instance-type" in err
+    status, _, err = run("headroom", "--example", "--instance-type", "m5.large",
+                         "--pods-per-node", "300")  # fmt: skip
+    assert status == EXIT_ERROR and err.count("\n") == 1 and "pods_per_node 300" in err
