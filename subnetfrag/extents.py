@@ -25,8 +25,11 @@ What it keeps, and why (see docs/performance.md for the measurements):
   bitsets, answer best fit ("first block of the shortest run, lowest first")
   with two lowest-bit operations.
 * The single-address index: blocks with at least one free unreserved address in a
-  list (uniform random by rejection, O(1) expected), and bucketed by that count in
-  integer bitsets (pack: fullest block first, lowest first).
+  list (uniform random by rejection, O(1) expected); per count 1..16 the number of
+  blocks with that many, and a small bitset of the counts present (pack: the
+  smallest count present, then the first block with it in ``_ipfree``, a byte per
+  block searched in C). Byte stores and small-integer updates keep the hot path
+  free of operations on block-sized integers.
 * The reservations, in a :class:`sortedcontainers.SortedDict` keyed by start.
 
 Every mutation keeps all of them in step; :meth:`ExtentMap._check` recomputes
@@ -113,7 +116,7 @@ class ExtentMap:
     __slots__ = (
         "_addr",
         "_bins",
-        "_bucket",
+        "_bucket_count",
         "_bucket_nonempty",
         "_cand_lists",
         "_cand_pos",
@@ -148,7 +151,7 @@ class ExtentMap:
         #: Read-only for callers: only the map's methods may write them.
         self.states = self._addr
         self._used = [0] * nb
-        self._ipfree = [BLOCK] * nb
+        self._ipfree = bytearray([BLOCK]) * nb  # bytes: pack searches them in C
         self._tier = bytearray([GENERAL]) * nb
         # Candidates: per tier a byte per block (1 = candidate of that tier: the
         # runs are searched in C) and a list for uniform choice; ``_cand_pos``
@@ -168,11 +171,12 @@ class ExtentMap:
         self._bins[GENERAL][nb] = 1
         self._lens = [0, 1 << nb]
         # Blocks with a free unreserved address: a list for uniform choice, and
-        # per count 1..16 a bitset of blocks (plus a bitset of non-empty counts).
+        # per count 1..16 how many blocks have it (plus a bitset of the counts
+        # present); _ipfree, one byte per block, finds the first such block.
         self._ip_list = list(range(nb))
         self._ip_pos = list(range(nb))
-        self._bucket = [0] * (BLOCK + 1)
-        self._bucket[BLOCK] = (1 << nb) - 1
+        self._bucket_count = [0] * (BLOCK + 1)
+        self._bucket_count[BLOCK] = nb
         self._bucket_nonempty = 1 << BLOCK
         self.nfree = size
         self.navailable = size
@@ -485,9 +489,9 @@ class ExtentMap:
 
     def packed_address(self) -> int:
         """The lowest free unreserved address of the block with the fewest such
-        addresses (ties: the lowest block). O(n / 64) word operations."""
-        c = _lowbit(self._bucket_nonempty)
-        lo = _lowbit(self._bucket[c]) << BLOCK_BITS
+        addresses (ties: the lowest block). O(1) plus one byte search over the
+        blocks in C (memchr: a /16's 4,096 blocks in about 0.1 µs)."""
+        lo = self._ipfree.find(_lowbit(self._bucket_nonempty)) << BLOCK_BITS
         return self._addr.find(FREE, lo, lo + BLOCK)
 
     def lowest_block(self, tier: int) -> int:
@@ -548,22 +552,22 @@ class ExtentMap:
         return ValueError(f"{what} {value} is outside the map (0 to {limit - 1})")
 
     def _move_bucket(self, b: int, c: int, nc: int) -> None:
-        """Move block ``b`` from free-unreserved count ``c`` to ``nc``."""
-        bk = self._bucket
-        bit = 1 << b
+        """Account for block ``b`` going from ``c`` free unreserved addresses to
+        ``nc`` (``_ipfree[b]`` already holds ``nc``)."""
+        count = self._bucket_count
         if c:
-            v = bk[c] ^ bit
-            bk[c] = v
-            if not v:
+            k = count[c] - 1
+            count[c] = k
+            if not k:
                 self._bucket_nonempty ^= 1 << c
         else:
             self._ip_pos[b] = len(self._ip_list)
             self._ip_list.append(b)
         if nc:
-            v = bk[nc]
-            if not v:
+            k = count[nc]
+            if not k:
                 self._bucket_nonempty |= 1 << nc
-            bk[nc] = v | bit
+            count[nc] = k + 1
         else:
             lst = self._ip_list
             pos = self._ip_pos
@@ -684,7 +688,7 @@ class ExtentMap:
             else:
                 assert self._cand_pos[b] == -1, b
             if ipf:
-                buckets[ipf] |= 1 << b
+                buckets[ipf] += 1
                 ip_blocks.append(b)
                 assert self._ip_list[self._ip_pos[b]] == b
         assert self.nfree == nfree and self.navailable == nipfree
@@ -698,7 +702,7 @@ class ExtentMap:
             assert self._bins[t] == bins, (t, self._bins[t], bins)
             assert self._lens[t] == sum(1 << n for n in range(nb + 1) if bins[n])
         assert sorted(self._ip_list) == ip_blocks
-        assert self._bucket == buckets
+        assert self._bucket_count == buckets, (self._bucket_count, buckets)
         assert self._bucket_nonempty == sum(1 << c for c in range(BLOCK + 1) if buckets[c])
         first_free = a.find(FREE)
         assert first_free == -1 or self._hint <= first_free

@@ -92,7 +92,7 @@ class Pack:
     name = "pack"
 
     def choose_address(self, m: ExtentMap, rng: Random) -> int:
-        """O(n / 64) word operations."""
+        """O(1) plus one byte search over the blocks in C."""
         return m.packed_address()
 
     def choose_block(self, m: ExtentMap, tier: int, rng: Random) -> int:

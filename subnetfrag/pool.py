@@ -493,11 +493,19 @@ def carve_subnets(
     Raises, at once, :class:`~subnetfrag.errors.InvalidCidr` for a
     ``prefixlen`` outside 16 to 28 and
     :class:`~subnetfrag.vpc.UnknownCidrBlock` for a ``within`` that is not a
-    block of ``vpc``. Each call costs :meth:`Vpc.find_free_cidr` plus building
+    block of ``vpc``, and :class:`~subnetfrag.errors.InvalidArgumentType` for
+    a ``seed`` that is not an int or None or an ``id_prefix`` that is not a
+    str or None. Each call costs :meth:`Vpc.find_free_cidr` plus building
     the subnet.
     """
     vpc.find_free_cidr(prefixlen, within=within)  # validates the arguments now
     get_policy(policy)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise InvalidArgumentType(f"seed must be an int or None, not {type(seed).__name__}")
+    if id_prefix is not None and not isinstance(id_prefix, str):
+        raise InvalidArgumentType(
+            f"id_prefix must be a str or None, not {type(id_prefix).__name__}"
+        )
     counter = itertools.count(1)
 
     def hook(pool: SubnetPool, kind: str) -> Subnet | None:

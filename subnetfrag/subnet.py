@@ -127,6 +127,12 @@ class Subnet:
     str or None, or a ``seed`` of another type (a bool or a float included).
     O(size) to build.
 
+    **The integer door.** :meth:`allocate_ip_offset`,
+    :meth:`allocate_prefix_offset`, :meth:`release_offset` and
+    :meth:`allocation_size_at` take and return offsets from :attr:`first`
+    (integers, no netaddr object): the path for simulations and other hot
+    loops. The netaddr API is a thin wrapper over them (docs/performance.md).
+
     **Threads.** A Subnet is a plain data structure with no lock of its own:
     one thread at a time may change it (allocate, release, reserve, unreserve,
     load), and no reader (counts, reports, ``to_dict``, iteration) may run
@@ -237,6 +243,19 @@ class Subnet:
             f"free={m.nfree:,} available={m.navailable:,} free_prefixes={m.ncandidates:,}>"
         )
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle support: every slot but the weak reference to a pending lazy
+        message (built first, so a live exception keeps its text). O(1),
+        plus O(size) when a failure's message is pending."""
+        if self._pending is not None:
+            self._settle()
+        return {name: getattr(self, name) for name in self.__slots__ if name != "_pending"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        self._pending = None
+
     # --------------------------------------------------------------- counts
 
     def free_ip_count(self) -> int:
@@ -285,8 +304,9 @@ class Subnet:
         (AWS-reserved), :class:`AddressInUse` (allocated, or inside an allocated
         prefix), :class:`InsufficientFreeAddresses` (automatic, nothing
         eligible; its message is built only when read), :class:`UnknownPolicy`.
-        Cost: O(1) for explicit, lowest and random (expected); pack O(n/64)
-        word operations; see docs/performance.md for the measured ratios.
+        Cost: O(1) for explicit, lowest and random (expected); pack O(1) plus
+        one C byte search over the blocks; see docs/performance.md for the
+        measured ratios.
         """
         if owner is not None and not isinstance(owner, Owner):
             raise _bad_owner(owner)
@@ -797,10 +817,11 @@ class Subnet:
         return format_ip(value) if plen == 32 else f"{format_ip(value)}/{plen}"
 
     def _out_of_subnet(self, what: str, offset: int, plen: int) -> OutOfSubnet:
-        return OutOfSubnet(
-            f"{what} {self._shown(offset, plen)} is not in {self._cidr_text()}"
-            + (f" (offsets 0 to {self._size - 1})" if what == "offset" else "")
-        )
+        if what == "offset":
+            return OutOfSubnet(
+                f"offset {offset} is not in {self._cidr_text()} (offsets 0 to {self._size - 1})"
+            )
+        return OutOfSubnet(f"{what} {self._shown(offset, plen)} is not in {self._cidr_text()}")
 
     def _address_offset(self, offset: object) -> int:
         """``offset`` checked as an allocatable address's offset; raises

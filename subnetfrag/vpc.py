@@ -504,7 +504,7 @@ class Vpc:
         cidr: str | netaddr.IPNetwork,
         *,
         subnet_id: str | None = None,
-        seed: int | None = None,
+        seed: int | str | bytes | None = None,
         policy: str | Policy = "random",
     ) -> Subnet:
         """Create a subnet (see :class:`~subnetfrag.subnet.Subnet` for the

@@ -223,3 +223,47 @@ def test_random_choices_end_for_any_generator(rng: Random) -> None:
     assert len(set(got)) == 20
     s.allocate_prefix_offset()
     m._check()
+
+
+@pytest.mark.parametrize("kw", [{"seed": "1"}, {"seed": 1.0}, {"id_prefix": 5}])
+def test_carve_subnets_checks_its_arguments_at_once(kw: dict[str, Any]) -> None:
+    from subnetfrag.pool import carve_subnets
+
+    vpc = Vpc("10.0.0.0/16")
+    with pytest.raises(sf.InvalidArgumentType):
+        carve_subnets(vpc, 24, **kw)
+    assert vpc.subnets() == []
+
+
+# ------------------------------------------- item 11: saved state in integers
+
+
+def test_saved_state_builds_no_netaddr_object_per_allocation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """to_dict() formats and from_dict() parses integers: the number of netaddr
+    objects built does not grow with the allocations (it did, one or two each,
+    which made both cost 4-8x an IPAddress per allocation)."""
+    import netaddr
+
+    s = sf.Subnet("10.0.0.0/22", seed=1)
+    s.reserve("10.0.3.0/24", "prefix", reservation_id="scr-1")
+    for _ in range(20):
+        s.allocate_prefix_offset()
+    for _ in range(300):
+        s.allocate_ip_offset(owner=Owner(eni_id="eni-1"))
+    built = {"n": 0}
+    for cls in (netaddr.IPAddress, netaddr.IPNetwork):
+        original = cls.__init__
+
+        def counting(self: Any, *a: Any, _original: Any = original, **kw: Any) -> None:
+            built["n"] += 1
+            _original(self, *a, **kw)
+
+        monkeypatch.setattr(cls, "__init__", counting)
+    saved = s.to_dict()
+    assert built["n"] < 10, built
+    built["n"] = 0
+    again = sf.Subnet.from_dict(json.loads(json.dumps(saved)))
+    assert built["n"] < 10, built
+    assert again.to_dict() == saved

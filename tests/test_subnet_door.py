@@ -10,6 +10,7 @@ against its model too; these tests pin the edges one by one.
 from __future__ import annotations
 
 import contextlib
+import copy
 import gc
 import pickle
 from typing import Any
@@ -266,3 +267,16 @@ def test_a_failure_builds_no_message_until_it_is_read(monkeypatch: pytest.Monkey
     assert "largest free run 30" in str(info.value) and calls == [1]
     str(info.value)
     assert calls == [1]  # built once
+
+
+def test_a_subnet_with_a_pending_failure_pickles_and_copies() -> None:
+    s = sf.Subnet("10.0.0.0/28", seed=3)
+    s.allocate_ip_offset(5)
+    with pytest.raises(sf.InsufficientCidrBlocks) as info:
+        s.allocate_prefix_offset()
+    for twin in (pickle.loads(pickle.dumps(s)), copy.deepcopy(s)):
+        assert twin.to_dict() == s.to_dict()
+        twin.allocate_ip_offset(6)
+        twin.extent_map._check()
+    assert "largest free run 9" in str(info.value)
+    assert s.allocation_size_at(6) == 0
