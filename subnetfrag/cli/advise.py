@@ -13,7 +13,6 @@ gateways, Network and Gateway Load Balancers, RDS instances: see
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from ..advice import (
@@ -191,7 +190,7 @@ def run_advise(args: argparse.Namespace, output: Output) -> int:
             lines.append(f"  {style.paint('warning:', 'yellow')} {printable(w.message)}")
         chunks.append("\n".join(lines) + "\n")
     if args.format == "json":
-        output.write(json.dumps(docs, indent=2) + "\n")
+        output.write_json(docs)
     else:
         output.write("\n".join(chunks))
     return 0

@@ -10,12 +10,12 @@ import argparse
 from typing import Any
 
 from ..policies import policy_names
-from ..render.terminal import COLOR_MODES
-from ..sim import Scenario, parse_value
+from ..sim import parse_value
 from ..sim.bench import bench
 from ..sim.executors import make_executor
 from .output import Output
-from .parser import _COLOR_HELP, _FORMATTER, EXIT_OK, _at_least, _wrap
+from .parser import EXIT_OK, _non_negative, _positive, add_command
+from .scenario_options import add_scenario_options, key_values, load_scenario, overrides
 
 __all__ = ["add_bench_parser", "run_bench_policies"]
 
@@ -34,21 +34,14 @@ name when the workers import the module that registers it (docs/simulation.md).
 """
 
 
-def _non_negative(text: str) -> int:
-    return _at_least(0, text)
-
-
-def _positive(text: str) -> int:
-    return _at_least(1, text)
-
-
 def add_bench_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``bench-policies`` to the ``subnetfrag`` sub-commands. O(1)."""
-    p = commands.add_parser(
+    p = add_command(
+        commands,
         "bench-policies",
         help="benchmark allocation policies: a scenario x policies x variations x seeds, "
         "ranked with 95 %% confidence intervals",
-        description=_wrap(
+        description=(
             "Run a simulation scenario for every allocation policy, every combination "
             "of the --vary values and every seed, and print per policy and variation the "
             "mean and 95 % confidence interval of each result (free /28s, the AWS "
@@ -56,7 +49,6 @@ def add_bench_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
             "came, ...), ranked."
         ),
         epilog=_EPILOG,
-        formatter_class=_FORMATTER,
     )
     p.add_argument("scenario", metavar="SCENARIO|FILE", help="a bundled scenario or a TOML file")
     p.add_argument(
@@ -80,14 +72,6 @@ def add_bench_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
         default=[],
         help="a scenario key and the values to compare (repeatable)",
     )
-    p.add_argument(
-        "--set",
-        metavar="KEY=VALUE",
-        dest="overrides",
-        action="append",
-        default=[],
-        help="override one scenario key for every run (repeatable)",
-    )
     where = p.add_mutually_exclusive_group()
     where.add_argument(
         "--workers",
@@ -100,30 +84,14 @@ def add_bench_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
         metavar="ADDRESS",
         help="a Dask scheduler, e.g. tcp://10.0.0.5:8786 (pip install 'subnetfrag[dask]')",
     )
-    p.add_argument(
-        "--format",
-        choices=("text", "json", "csv"),
-        default="text",
-        help="text (the ranked table, default), json or csv (one row per cell and metric)",
-    )
-    p.add_argument(
-        "--plot",
-        metavar="FILE.png",
-        help="also draw free /28s over time per cell and the final metrics "
+    add_scenario_options(
+        p,
+        set_help="override one scenario key for every run (repeatable)",
+        format_help="text (the ranked table, default), json or csv (one row per cell and metric)",
+        plot_help="also draw free /28s over time per cell and the final metrics "
         "(pip install 'subnetfrag[plot]')",
     )
-    p.add_argument("--color", choices=COLOR_MODES, default="auto", help=_COLOR_HELP)
     p.set_defaults(check_args=_check)
-
-
-def _pairs(parser: argparse.ArgumentParser, items: list[str], option: str) -> list[tuple[str, str]]:
-    out = []
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            parser.error(f"{option} takes KEY=VALUE, not {item!r}")
-        out.append((key.strip(), value))
-    return out
 
 
 def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -135,7 +103,7 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         parser.error(f"unknown policy {unknown[0]!r}; expected some of {', '.join(policy_names())}")
     args.policy_list = names
     vary: list[tuple[str, list[Any]]] = []
-    for key, values in _pairs(parser, args.vary, "--vary"):
+    for key, values in key_values(parser, args.vary, "--vary"):
         parts = [v.strip() for v in values.split(",")]
         if not all(parts):
             parser.error(f"--vary {key}: give comma-separated values, not {values!r}")
@@ -143,19 +111,13 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             parser.error(f"--vary {key} is given twice")
         vary.append((key, [parse_value(v) for v in parts]))
     args.vary_grid = vary
-    args.override_pairs = [(k, parse_value(v)) for k, v in _pairs(parser, args.overrides, "--set")]
+    args.override_pairs = overrides(parser, args.overrides)
 
 
 def run_bench_policies(args: argparse.Namespace, output: Output) -> int:
     """Run ``bench-policies``; returns 0. A bad scenario, key or value, an
     unreachable scheduler, a missing extra: library errors (exit 3)."""
-    if args.plot:
-        from ..render.plots import require_matplotlib
-
-        require_matplotlib()  # fail now, not after the runs
-    scenario = Scenario.load(args.scenario)
-    for key, value in args.override_pairs:
-        scenario = scenario.with_override(key, value)
+    scenario = load_scenario(args.scenario, args.override_pairs, plot=args.plot)
     executor = make_executor(args.workers, args.scheduler)
     try:
         result = bench(
@@ -168,9 +130,7 @@ def run_bench_policies(args: argparse.Namespace, output: Output) -> int:
     finally:
         executor.close()
     if args.format == "json":
-        import json
-
-        output.write(json.dumps(result.to_dict(), indent=2) + "\n")
+        output.write_json(result.to_dict())
     elif args.format == "csv":
         output.write(result.to_csv())
     else:

@@ -11,7 +11,6 @@ bound. Hence 1 wins over 4, and 4 over 5."""
 from __future__ import annotations
 
 import argparse
-import json
 
 from ..aws import AwsSubnet
 from ..metrics import FragmentationReport
@@ -81,7 +80,7 @@ def run_check(args: argparse.Namespace, output: Output) -> int:
                 f"prefixes, AWS fragmentation score {score}\n"
             )
     if as_json:
-        output.write(json.dumps(docs, indent=2) + "\n")
+        output.write_json(docs)
     if failed:
         return EXIT_CHECK_FAILED
     if incomplete:

@@ -5,7 +5,6 @@ per subnet and for the set (:func:`subnetfrag.sim.headroom.headroom`)."""
 from __future__ import annotations
 
 import argparse
-import json
 
 from ..sim.headroom import HeadroomFigures, HeadroomResult, headroom
 from ..sim.scenario import SUBNET_SELECTIONS
@@ -37,12 +36,13 @@ def add_headroom_parser(
     commands: argparse._SubParsersAction,  # type: ignore[type-arg]
 ) -> argparse.ArgumentParser:
     """Add the ``headroom`` command to ``commands``; return its parser. O(1)."""
-    from .parser import _FORMATTER, _non_negative, _positive, _source_options, _wrap
+    from .parser import _non_negative, _positive, _source_options, add_command
 
-    hr: argparse.ArgumentParser = commands.add_parser(
+    hr = add_command(
+        commands,
         "headroom",
         help="how many more nodes fit in the subnets as they are now (p10/p50/p90)",
-        description=_wrap(
+        description=(
             "How many more nodes of an instance type (and their pods) fit in each subnet "
             "as it is now, fragmented: nodes are added one at a time as EC2 and the VPC "
             "CNI's ipamd would place their addresses, until the first "
@@ -50,7 +50,6 @@ def add_headroom_parser(
             "different random placements."
         ),
         epilog=_EPILOG,
-        formatter_class=_FORMATTER,
     )
     _source_options(hr)
     hr.add_argument("--instance-type", metavar="T", required=True, help="e.g. m5.large")
@@ -122,7 +121,7 @@ def run_headroom(args: argparse.Namespace, output: Output) -> int:
         subnet_selection=args.subnet_selection,
     )
     if args.format == "json":
-        output.write(json.dumps(result.to_dict(), indent=2) + "\n")
+        output.write_json(result.to_dict())
     else:
         output.write(render_headroom(result))
     return 0

@@ -5,7 +5,6 @@ the arithmetic (limits from the bundled table, or live with ``--aws``)."""
 from __future__ import annotations
 
 import argparse
-import json
 
 from ..aws import fetch_instance_limits
 from ..instances import InstanceLimits, UnknownInstanceType
@@ -64,7 +63,7 @@ def run_max_pods(args: argparse.Namespace, output: Output) -> int:
             f"unknown instance type {name!r}: {hint}(not in the bundled table; --aws asks EC2)"
         ) from None
     if args.format == "json":
-        output.write(json.dumps(result.to_dict(), indent=2) + "\n")
+        output.write_json(result.to_dict())
     else:
         output.write(
             render_max_pods(result, output.style, prefix_delegation=args.prefix_delegation)

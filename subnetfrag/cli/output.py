@@ -3,6 +3,7 @@ a command raises for a failure of its own (a file it cannot write)."""
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass
 from typing import TextIO
@@ -52,6 +53,12 @@ class Output:
         than one large write ending short and unnoticed."""
         for start in range(0, len(text), _PIECE):
             self.out.write(text[start : start + _PIECE])
+
+    def write_json(self, document: object) -> None:
+        """Write ``document`` as JSON indented by 2, ending with a newline: the
+        ``--format json`` output of every command. Raises TypeError for a
+        value JSON cannot hold. O(size of the document)."""
+        self.write(json.dumps(document, indent=2) + "\n")
 
     def warn(self, warning: AwsWarning | str) -> None:
         """One ``subnetfrag: warning: ...`` line on stderr, control characters

@@ -74,6 +74,30 @@ def _wrap(text: str) -> str:
     return textwrap.fill(text, 79)
 
 
+def add_command(
+    commands: argparse._SubParsersAction,  # type: ignore[type-arg]
+    name: str,
+    *,
+    help: str,
+    description: str,
+    epilog: str,
+    aliases: tuple[str, ...] = (),
+) -> ArgumentParser:
+    """Add the command ``name`` to ``commands`` the way every ``subnetfrag``
+    command is made: the one-line ``help`` in the command list, the
+    ``description`` wrapped to 79 columns and the ``epilog`` (its examples)
+    kept as written. Returns the command's parser. O(1)."""
+    sub: ArgumentParser = commands.add_parser(
+        name,
+        aliases=list(aliases),
+        help=help,
+        description=_wrap(description),
+        epilog=epilog,
+        formatter_class=_FORMATTER,
+    )
+    return sub
+
+
 def _at_least(low: int, text: str) -> int:
     try:
         value = int(text)
@@ -309,18 +333,18 @@ def build_parser(version: str) -> ArgumentParser:
     _debug_option(parser, False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    analyze = commands.add_parser(
+    analyze = add_command(
+        commands,
         "analyze",
-        aliases=["analyse"],
+        aliases=("analyse",),
         help="report fragmentation per subnet (text, JSON, Prometheus; block map, SVG); "
         "'analyse' is the same command",
-        description=_wrap(
+        description=(
             "Report, per subnet, free addresses and free /28 prefixes, the AWS "
             "fragmentation score and band, stranded addresses, the kernel indices, the "
             "largest free block, and who holds the addresses."
         ),
         epilog=_ANALYZE_EPILOG,
-        formatter_class=_FORMATTER,
     )
     _source_options(analyze)
     analyze.add_argument(
@@ -338,15 +362,15 @@ def build_parser(version: str) -> ArgumentParser:
         "--svg", metavar="FILE", help="also write the block map as a standalone SVG to FILE"
     )
 
-    check = commands.add_parser(
+    check = add_command(
+        commands,
         "check",
         help="exit 1 when a subnet has too few free /28 prefixes (cron, CI, alerts)",
-        description=_wrap(
+        description=(
             "Check every subnet against thresholds; print one line per failing "
             "subnet and exit 1 if any fails, exit 0 silently when all are healthy."
         ),
         epilog=_CHECK_EPILOG,
-        formatter_class=_FORMATTER,
     )
     _source_options(check)
     check.add_argument(
@@ -384,11 +408,12 @@ def build_parser(version: str) -> ArgumentParser:
         "status, schema in docs/cli.md); the exit status is the same",
     )
 
-    advise = commands.add_parser(
+    advise = add_command(
+        commands,
         "advise",
         help="what to do, per owner (drain nodes, move Lambda, endpoints...; delete leaked "
         "ENIs), with the commands; a prefix reservation",
-        description=_wrap(
+        description=(
             "Say what would fix each subnet: the leaked ENIs to delete; unless it already "
             "has --want free /28s, the fewest address moves that recover the missing ones, "
             "grouped by owner, each with the action and the command that frees its "
@@ -396,7 +421,6 @@ def build_parser(version: str) -> ArgumentParser:
             "command and the Terraform block that create it."
         ),
         epilog=_ADVISE_EPILOG,
-        formatter_class=_FORMATTER,
     )
     _source_options(advise)
     advise.add_argument(
@@ -431,16 +455,16 @@ def build_parser(version: str) -> ArgumentParser:
         "--format", choices=("text", "json"), default="text", help="text (default) or json"
     )
 
-    mp = commands.add_parser(
+    mp = add_command(
+        commands,
         "max-pods",
         help="the VPC CNI max-pods value of an instance type, with the arithmetic",
-        description=_wrap(
+        description=(
             "The max-pods value the EKS max-pods calculator gives for an instance "
             "type under the VPC CNI, with the arithmetic. Instance limits come from the "
             "bundled table, or live from DescribeInstanceTypes with --aws."
         ),
         epilog=_MAX_PODS_EPILOG,
-        formatter_class=_FORMATTER,
     )
     mp.add_argument("instance_type", metavar="INSTANCE_TYPE", help="e.g. m5.large")
     mp.add_argument(
@@ -491,17 +515,17 @@ def build_parser(version: str) -> ArgumentParser:
     )
     _aws_options(mp)
     mp.add_argument("--color", choices=COLOR_MODES, default="auto", help=_COLOR_HELP)
-    serve = commands.add_parser(
+    serve = add_command(
+        commands,
         "serve",
         help="Prometheus exporter: serve /metrics, re-reading the input every interval",
-        description=_wrap(
+        description=(
             "Serve every subnet's metrics over HTTP for Prometheus (/metrics, and /healthz), "
             "re-reading the input every interval: files are read again, --aws calls AWS "
             "again. A failed refresh keeps the last good values and sets "
             "subnetfrag_last_refresh_success to 0. SIGTERM or Ctrl-C stops it (exit 0)."
         ),
         epilog=_SERVE_EPILOG,
-        formatter_class=_FORMATTER,
     )
     _source_options(serve)
     serve.add_argument(
@@ -618,17 +642,17 @@ def _headroom(text: str) -> float:
 
 def _add_plan(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """The ``plan`` command's parser. O(1)."""
-    plan = commands.add_parser(
+    plan = add_command(
+        commands,
         "plan",
         help="the addresses and /28s a cluster holds, and the smallest subnets for it",
-        description=_wrap(
+        description=(
             "What NODES nodes of one instance type, each running PODS pods, hold at steady "
             "state under the VPC CNI (its ipamd rules, the node's max pods), the smallest "
             "subnets that fit it, and the secondary CIDR to associate when the VPC has no "
             "room. --format json prints the plan's to_dict()."
         ),
         epilog=_PLAN_EPILOG,
-        formatter_class=_FORMATTER,
     )
     plan.add_argument("--instance-type", required=True, metavar="TYPE", help="e.g. m5.large")
     plan.add_argument("--nodes", required=True, type=_positive, metavar="N", help="node count")

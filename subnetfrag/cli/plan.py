@@ -6,7 +6,6 @@ prints :meth:`~subnetfrag.capacity.CapacityPlan.to_dict`."""
 from __future__ import annotations
 
 import argparse
-import json
 
 from ..capacity import CapacityPlan, plan_capacity
 from ..instances import UnknownInstanceType
@@ -75,7 +74,7 @@ def run_plan(args: argparse.Namespace, output: Output) -> int:
             f"unknown instance type {args.instance_type!r}: {hint}(not in the bundled table)"
         ) from None
     if args.format == "json":
-        output.write(json.dumps(plan.to_dict(), indent=2) + "\n")
+        output.write_json(plan.to_dict())
     else:
         output.write(render_plan(plan, output.style))
     return 0

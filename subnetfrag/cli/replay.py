@@ -6,14 +6,12 @@ an added reservation: would the subnet have failed, and when?
 from __future__ import annotations
 
 import argparse
-import json
-import textwrap
 
 from ..policies import policy_names
 from ..render.terminal import COLOR_MODES, Style
 from ..sim.replay import AS_RECORDED, ReplayError, ReplayResult, parse_reserve, replay_files
 from .output import Output
-from .parser import _COLOR_HELP, EXIT_OK
+from .parser import _COLOR_HELP, EXIT_OK, add_command
 
 __all__ = ["add_replay_parser", "render_replay", "run_replay"]
 
@@ -91,19 +89,18 @@ def _reserve(text: str) -> tuple[str, str]:
 
 def add_replay_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``replay`` to the ``subnetfrag`` sub-commands. O(1)."""
-    p = commands.add_parser(
+    p = add_command(
+        commands,
         "replay",
         help="replay a CloudTrail trace: would the subnet have failed under another "
         "policy or reservation, and when?",
-        description=textwrap.fill(
+        description=(
             "Replay the CreateNetworkInterface, DeleteNetworkInterface, "
             "AssignPrivateIpAddresses and UnassignPrivateIpAddresses calls a CloudTrail "
             "trace recorded, on the subnets as they were before it: as recorded, or "
-            "placed by another policy, with CIDR reservations added.",
-            79,
+            "placed by another policy, with CIDR reservations added."
         ),
         epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "trace", metavar="TRACE", nargs="+", help="CloudTrail file(s), .json or .json.gz"
@@ -194,7 +191,7 @@ def run_replay(args: argparse.Namespace, output: Output) -> int:
         seed=args.seed,
     )
     if args.format == "json":
-        output.write(json.dumps(result.to_dict(), indent=2) + "\n")
+        output.write_json(result.to_dict())
     else:
         output.write(render_replay(result, output.style))
     return EXIT_OK

@@ -6,13 +6,13 @@ the bundled scenarios, one line each."""
 from __future__ import annotations
 
 import argparse
-import json
 import textwrap
 from typing import Any
 
 from ..policies import policy_names
-from ..sim import Scenario, SimResult, parse_value, simulate
+from ..sim import Scenario, SimResult, simulate
 from .output import Output
+from .scenario_options import add_scenario_options, load_scenario, overrides
 
 __all__ = ["add_simulate_parser", "render_simulation", "run_simulate"]
 
@@ -47,13 +47,13 @@ def add_simulate_parser(
 ) -> argparse.ArgumentParser:
     """Add the ``simulate`` command to the subcommands ``commands``; return its
     parser. O(1)."""
-    from ..render.terminal import COLOR_MODES
-    from .parser import _COLOR_HELP, _FORMATTER, _wrap  # parser imports this module lazily
+    from .parser import add_command  # the parser module imports this one lazily
 
-    sim: argparse.ArgumentParser = commands.add_parser(
+    sim = add_command(
+        commands,
         "simulate",
         help="simulate a subnet under an EKS cluster over time (policies, CNI settings)",
-        description=_wrap(
+        description=(
             "Simulate a subnet (or several) under an EKS cluster over time: nodes "
             "running the VPC CNI's ipamd, pods, churn, bursts, node replacement and "
             "other /32 tenants, with one allocation policy and one seed. Prints when "
@@ -61,7 +61,6 @@ def add_simulate_parser(
             "over time."
         ),
         epilog=_EPILOG,
-        formatter_class=_FORMATTER,
     )
     sim.add_argument(
         "scenario",
@@ -81,30 +80,16 @@ def add_simulate_parser(
     )
     sim.add_argument("--seed", metavar="N", type=int, default=0, help="random seed (default: 0)")
     sim.add_argument(
-        "--set",
-        metavar="KEY=VALUE",
-        dest="overrides",
-        action="append",
-        default=[],
-        help="override one scenario key (repeatable), e.g. cluster.warm_prefix_target=2",
-    )
-    sim.add_argument(
-        "--format",
-        choices=("text", "json", "csv"),
-        default="text",
-        help="text (default), json (SimResult.to_dict()) or csv (the series)",
-    )
-    sim.add_argument(
         "--debug-invariants",
         action="store_true",
         help="check the model's invariants after every event (slow; for debugging)",
     )
-    sim.add_argument(
-        "--plot",
-        metavar="FILE.png",
-        help="also draw the run's series as a PNG (pip install 'subnetfrag[plot]')",
+    add_scenario_options(
+        sim,
+        set_help="override one scenario key (repeatable), e.g. cluster.warm_prefix_target=2",
+        format_help="text (default), json (SimResult.to_dict()) or csv (the series)",
+        plot_help="also draw the run's series as a PNG (pip install 'subnetfrag[plot]')",
     )
-    sim.add_argument("--color", choices=COLOR_MODES, default="auto", help=_COLOR_HELP)
     return sim
 
 
@@ -186,22 +171,10 @@ def run_simulate(args: argparse.Namespace, output: Output) -> int:
         return 0
     if args.scenario is None:
         parser.error("give a scenario (a bundled name or a TOML file), or --list")
-    overrides = []
-    for item in args.overrides:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            parser.error(f"--set takes KEY=VALUE, not {item!r}")
-        overrides.append((key.strip(), parse_value(value)))
-    if args.plot:
-        from ..render.plots import require_matplotlib
-
-        require_matplotlib()  # fail now, not after the run
-    scenario = Scenario.load(args.scenario)
-    for key, value in overrides:
-        scenario = scenario.with_override(key, value)
+    scenario = load_scenario(args.scenario, overrides(parser, args.overrides), plot=args.plot)
     result = simulate(scenario, policy=args.policy, seed=args.seed, debug=args.debug_invariants)
     if args.format == "json":
-        output.write(json.dumps(result.to_dict(), indent=2) + "\n")
+        output.write_json(result.to_dict())
     elif args.format == "csv":
         output.write(result.series_csv())
     else:
