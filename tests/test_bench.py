@@ -16,7 +16,13 @@ import pytest
 
 import subnetfrag as sf
 from subnetfrag.cli import main
-from subnetfrag.render.plots import PlotUnavailable, plot_bench, plot_simulation
+from subnetfrag.render.plots import (
+    BENCH_BAR_METRICS,
+    PlotUnavailable,
+    bench_figure,
+    plot_bench,
+    plot_simulation,
+)
 from subnetfrag.sim import Scenario, ScenarioError, simulate
 from subnetfrag.sim.bench import BenchResult, bench
 
@@ -174,6 +180,25 @@ def test_plots_are_pngs(result: BenchResult, tmp_path: Path) -> None:
     for name in ("bench.png", "run.png"):
         data = (tmp_path / name).read_bytes()
         assert data.startswith(PNG) and len(data) > 20_000
+
+
+def test_every_bar_panel_says_each_cells_value(result: BenchResult) -> None:
+    """A bar of length 0 shows nothing: a panel whose cells are all 0 writes
+    0 beside each, one with no value writes never / n/a (the docs' figure had
+    an empty 'free /28 prefixes at the end' panel)."""
+    panels = {ax.get_title(): ax for ax in bench_figure(result).axes}
+    all_zero = 0
+    for metric, title in BENCH_BAR_METRICS:
+        ax = panels[title]
+        means = [c.metrics[metric].mean if metric in c.metrics else None for c in result.cells]
+        labels = [t.get_text().strip() for t in ax.texts]
+        missing = "never" if metric.startswith("first_") else "n/a"
+        if not any(means):
+            all_zero += 1
+            assert sorted(labels) == sorted("0" if m is not None else missing for m in means)
+        else:
+            assert labels == [missing] * means.count(None)
+    assert all_zero  # this grid has such a panel (no InsufficientCidrBlocks, no pending pod)
 
 
 def test_a_missing_matplotlib_is_one_line(

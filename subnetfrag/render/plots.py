@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BENCH_BAR_METRICS",
     "PlotUnavailable",
+    "bench_figure",
     "plot_bench",
     "plot_simulation",
     "require_matplotlib",
@@ -78,15 +79,23 @@ def _hours(seconds: list[float]) -> tuple[list[float], str]:
 
 
 def plot_bench(result: BenchResult, path: str | os.PathLike[str]) -> None:
-    """Write the benchmark's plot to ``path`` (PNG): left, the free /28s over
-    time per cell (mean line, 95 % band); right, the final metrics of
-    :data:`BENCH_BAR_METRICS` per cell with 95 % error bars. Cells keep their
-    rank order and colours match across panels.
+    """Write the benchmark's plot (:func:`bench_figure`) to ``path`` (PNG).
 
     Raises :class:`PlotUnavailable` without matplotlib, and
     :class:`~subnetfrag.errors.SubnetFragError` when the file cannot be written.
     Cost: O(cells x checkpoints) plus matplotlib's drawing (about a second).
     """
+    _save(bench_figure(result), path)
+
+
+def bench_figure(result: BenchResult) -> Any:
+    """The benchmark's figure (a matplotlib ``Figure``, for a notebook or
+    another format): left, the free /28s over time per cell (mean line, 95 %
+    band); right, the final metrics of :data:`BENCH_BAR_METRICS` per cell with
+    95 % error bars. Cells keep their rank order and colours match across
+    panels. A panel whose values are all 0 writes ``0`` beside each cell (its
+    bars have no length to show). Raises :class:`PlotUnavailable` without
+    matplotlib. Cost: O(cells x checkpoints)."""
     fig = _figure(13, 7.5)
     grid = fig.add_gridspec(len(BENCH_BAR_METRICS), 2, width_ratios=(1.6, 1))
     ax = fig.add_subplot(grid[:, 0])
@@ -128,9 +137,13 @@ def plot_bench(result: BenchResult, path: str | os.PathLike[str]) -> None:
         bx.invert_yaxis()
         if not any(means):
             bx.set_xlim(0, 1)  # all zero: an axis from 0, not one centred on it
+            for y, cell in enumerate(result.cells):
+                est = cell.metrics.get(metric)
+                if est is not None and est.mean is not None:  # 0: a bar of no length
+                    bx.text(0, y, "  0", va="center", fontsize="small")
         bx.set_title(title, fontsize="medium")
         bx.grid(True, axis="x", alpha=0.3)
-    _save(fig, path)
+    return fig
 
 
 def plot_simulation(result: SimResult, path: str | os.PathLike[str]) -> None:
