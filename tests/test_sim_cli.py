@@ -85,8 +85,15 @@ def test_errors_are_one_line_with_their_exit_status(tmp_path: Path) -> None:
         (("simulate", "seed-5-nodes", "--set", "cluster.warm_ip_targt=1"), EXIT_ERROR,
          "unknown key cluster.warm_ip_targt"),
         (("simulate", "seed-5-nodes", "--set", "duration_s=-5"), EXIT_ERROR, "duration_s"),
-        (("simulate", "seed-5-nodes", "--policy", "best"), EXIT_ERROR, "unknown policy 'best'"),
+        (("simulate", "seed-5-nodes", "--policy", "best"), EXIT_USAGE,
+         "unknown policy 'best'; expected one of lowest, pack, random"),
     ]  # fmt: skip
+    # an unknown policy is a usage error in every command that takes one
+    for argv in (
+        ("bench-policies", "seed-5-nodes", "--policies", "best"),
+        ("replay", "x.json", "--subnets", "s.json", "--enis", "e.json", "--policy", "best"),
+    ):
+        cases.append((argv, EXIT_USAGE, "unknown policy 'best'"))
     for argv, expected, text in cases:
         status, out, err = run(*argv)
         assert status == expected, argv

@@ -15,7 +15,13 @@ from ..sim.bench import bench
 from ..sim.executors import make_executor
 from .output import Output
 from .parser import EXIT_OK, _non_negative, _positive, add_command
-from .scenario_options import add_scenario_options, key_values, load_scenario, overrides
+from .scenario_options import (
+    add_scenario_options,
+    check_policies,
+    key_values,
+    load_scenario,
+    overrides,
+)
 
 __all__ = ["add_bench_parser", "run_bench_policies"]
 
@@ -98,9 +104,7 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     names = [n.strip() for n in args.policies.split(",") if n.strip()]
     if not names:
         parser.error("--policies names no policy")
-    unknown = [n for n in names if n not in policy_names()]
-    if unknown:
-        parser.error(f"unknown policy {unknown[0]!r}; expected some of {', '.join(policy_names())}")
+    check_policies(parser, names)
     args.policy_list = names
     vary: list[tuple[str, list[Any]]] = []
     for key, values in key_values(parser, args.vary, "--vary"):

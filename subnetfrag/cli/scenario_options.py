@@ -9,10 +9,17 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..policies import policy_names
 from ..render.terminal import COLOR_MODES
 from ..sim import Scenario, parse_value
 
-__all__ = ["add_scenario_options", "key_values", "load_scenario", "overrides"]
+__all__ = [
+    "add_scenario_options",
+    "check_policies",
+    "key_values",
+    "load_scenario",
+    "overrides",
+]
 
 #: The ``--format`` values of both commands.
 SCENARIO_FORMATS: tuple[str, ...] = ("text", "json", "csv")
@@ -52,6 +59,16 @@ def key_values(
             parser.error(f"{option} takes KEY=VALUE, not {item!r}")
         out.append((key.strip(), value))
     return out
+
+
+def check_policies(parser: argparse.ArgumentParser, names: list[str]) -> None:
+    """A usage error (exit 2) naming the first of ``names`` that is not a
+    registered policy (:func:`~subnetfrag.policies.register_policy`), with
+    the known ones. O(len(names) x policies)."""
+    known = policy_names()
+    for name in names:
+        if name not in known:
+            parser.error(f"unknown policy {name!r}; expected one of {', '.join(known)}")
 
 
 def overrides(parser: argparse.ArgumentParser, items: list[str]) -> list[tuple[str, Any]]:

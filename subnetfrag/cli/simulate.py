@@ -12,7 +12,7 @@ from typing import Any
 from ..policies import policy_names
 from ..sim import Scenario, SimResult, simulate
 from .output import Output
-from .scenario_options import add_scenario_options, load_scenario, overrides
+from .scenario_options import add_scenario_options, check_policies, load_scenario, overrides
 
 __all__ = ["add_simulate_parser", "render_simulation", "run_simulate"]
 
@@ -160,9 +160,9 @@ def _list() -> str:
 
 
 def run_simulate(args: argparse.Namespace, output: Output) -> int:
-    """Run ``simulate``; returns the exit status (0). Usage errors go through
-    the command's parser (exit 2); a bad scenario, key or policy raises a
-    library error (exit 3)."""
+    """Run ``simulate``; returns the exit status (0). Usage errors (an
+    unknown policy, a malformed ``--set``) go through the command's parser
+    (exit 2); a bad scenario, key or value raises a library error (exit 3)."""
     parser: argparse.ArgumentParser = args.command_parser
     if args.list:
         if args.scenario is not None or args.overrides:
@@ -171,6 +171,7 @@ def run_simulate(args: argparse.Namespace, output: Output) -> int:
         return 0
     if args.scenario is None:
         parser.error("give a scenario (a bundled name or a TOML file), or --list")
+    check_policies(parser, [args.policy])
     scenario = load_scenario(args.scenario, overrides(parser, args.overrides), plot=args.plot)
     result = simulate(scenario, policy=args.policy, seed=args.seed, debug=args.debug_invariants)
     if args.format == "json":
