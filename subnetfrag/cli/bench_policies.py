@@ -133,12 +133,7 @@ def run_bench_policies(args: argparse.Namespace, output: Output) -> int:
         )
     finally:
         executor.close()
-    if args.format == "json":
-        output.write_json(result.to_dict())
-    elif args.format == "csv":
-        output.write(result.to_csv())
-    else:
-        output.write(result.table())
+    output.write_result(args.format, result, result.table, result.to_csv)
     if args.plot:
         from ..render.plots import plot_bench
 

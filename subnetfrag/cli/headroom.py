@@ -120,8 +120,5 @@ def run_headroom(args: argparse.Namespace, output: Output) -> int:
         seed=args.seed,
         subnet_selection=args.subnet_selection,
     )
-    if args.format == "json":
-        output.write_json(result.to_dict())
-    else:
-        output.write(render_headroom(result))
+    output.write_result(args.format, result, lambda: render_headroom(result))
     return 0

@@ -62,10 +62,9 @@ def run_max_pods(args: argparse.Namespace, output: Output) -> int:
         raise CommandError(
             f"unknown instance type {name!r}: {hint}(not in the bundled table; --aws asks EC2)"
         ) from None
-    if args.format == "json":
-        output.write_json(result.to_dict())
-    else:
-        output.write(
-            render_max_pods(result, output.style, prefix_delegation=args.prefix_delegation)
-        )
+    output.write_result(
+        args.format,
+        result,
+        lambda: render_max_pods(result, output.style, prefix_delegation=args.prefix_delegation),
+    )
     return 0

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, Protocol, TextIO
 
 from ..aws import AwsWarning
 from ..render.terminal import Style, can_encode, colour_wanted, printable
@@ -15,6 +16,10 @@ __all__ = ["CommandError", "Output"]
 
 _MAP_GLYPHS = "□▣■"
 _PIECE = 4096
+
+
+class _Result(Protocol):
+    def to_dict(self) -> dict[str, Any]: ...
 
 
 class CommandError(Exception):
@@ -59,6 +64,27 @@ class Output:
         ``--format json`` output of every command. Raises TypeError for a
         value JSON cannot hold. O(size of the document)."""
         self.write(json.dumps(document, indent=2) + "\n")
+
+    def write_result(
+        self,
+        fmt: str,
+        result: _Result,
+        text: Callable[[], str],
+        csv: Callable[[], str] | None = None,
+    ) -> None:
+        """Write a command's result in its ``--format``: ``json``, the
+        result's ``to_dict()`` (:meth:`write_json`); ``csv``, what ``csv()``
+        returns; anything else, what ``text()`` returns. Only the chosen form
+        is rendered. Raises ValueError for ``csv`` without a ``csv`` renderer.
+        O(size of the output)."""
+        if fmt == "json":
+            self.write_json(result.to_dict())
+        elif fmt == "csv":
+            if csv is None:
+                raise ValueError("this command has no csv output")
+            self.write(csv())
+        else:
+            self.write(text())
 
     def warn(self, warning: AwsWarning | str) -> None:
         """One ``subnetfrag: warning: ...`` line on stderr, control characters

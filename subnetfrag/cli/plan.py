@@ -73,8 +73,5 @@ def run_plan(args: argparse.Namespace, output: Output) -> int:
         raise CommandError(
             f"unknown instance type {args.instance_type!r}: {hint}(not in the bundled table)"
         ) from None
-    if args.format == "json":
-        output.write_json(plan.to_dict())
-    else:
-        output.write(render_plan(plan, output.style))
+    output.write_result(args.format, plan, lambda: render_plan(plan, output.style))
     return 0

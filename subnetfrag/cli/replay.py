@@ -190,8 +190,5 @@ def run_replay(args: argparse.Namespace, output: Output) -> int:
         subnet_ids=args.subnet_ids,
         seed=args.seed,
     )
-    if args.format == "json":
-        output.write_json(result.to_dict())
-    else:
-        output.write(render_replay(result, output.style))
+    output.write_result(args.format, result, lambda: render_replay(result, output.style))
     return EXIT_OK

@@ -174,12 +174,9 @@ def run_simulate(args: argparse.Namespace, output: Output) -> int:
     check_policies(parser, [args.policy])
     scenario = load_scenario(args.scenario, overrides(parser, args.overrides), plot=args.plot)
     result = simulate(scenario, policy=args.policy, seed=args.seed, debug=args.debug_invariants)
-    if args.format == "json":
-        output.write_json(result.to_dict())
-    elif args.format == "csv":
-        output.write(result.series_csv())
-    else:
-        output.write(render_simulation(result, scenario))
+    output.write_result(
+        args.format, result, lambda: render_simulation(result, scenario), result.series_csv
+    )
     if args.plot:
         from ..render.plots import plot_simulation
 

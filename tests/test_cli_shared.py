@@ -1,7 +1,7 @@
 """The pieces of the command line that several commands share, defined once:
 ``simulate`` and ``bench-policies`` take the same scenario options and read
 ``KEY=VALUE`` alike (cli/scenario_options.py); every command is made by
-``add_command`` and writes ``--format json`` through ``Output.write_json``."""
+``add_command`` and writes its ``--format`` through ``Output.write_result``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import argparse
 import io
 import json
 import sys
+from collections.abc import Callable
 
 import pytest
 
@@ -97,3 +98,35 @@ def test_write_json_is_indented_and_ends_the_line() -> None:
     with pytest.raises(TypeError):
         Output.for_streams("never", failed, io.StringIO()).write_json({"x": object()})
     assert failed.getvalue() == ""  # nothing half-written
+
+
+class _Result:
+    def to_dict(self) -> dict[str, object]:
+        return {"n": 1}
+
+
+def test_write_result_renders_only_the_chosen_format() -> None:
+    drawn: list[str] = []
+
+    def render(form: str) -> Callable[[], str]:
+        def draw() -> str:
+            drawn.append(form)
+            return f"{form} form\n"
+
+        return draw
+
+    for fmt, expected in (
+        ("json", '{\n  "n": 1\n}\n'),
+        ("csv", "csv form\n"),
+        ("text", "text form\n"),
+    ):
+        out = io.StringIO()
+        Output.for_streams("never", out, io.StringIO()).write_result(
+            fmt, _Result(), render("text"), render("csv")
+        )
+        assert out.getvalue() == expected
+    assert drawn == ["csv", "text"]
+    with pytest.raises(ValueError, match="no csv output"):
+        Output.for_streams("never", io.StringIO(), io.StringIO()).write_result(
+            "csv", _Result(), render("text")
+        )
