@@ -130,3 +130,34 @@ def test_write_result_renders_only_the_chosen_format() -> None:
         Output.for_streams("never", io.StringIO(), io.StringIO()).write_result(
             "csv", _Result(), render("text")
         )
+
+
+@pytest.mark.parametrize(
+    ("argv", "where"),
+    [
+        (["plan", "--nodes", "1", "--pods-per-node", "1", "--instance-type"], ""),
+        (["headroom", "--example", "--prefix-delegation", "--instance-type"], ""),
+        (["serve", "--example", "--once", "--headroom-instance-type"], ""),
+        (["max-pods"], "; --aws asks EC2"),
+    ],
+)
+def test_an_unknown_instance_type_is_the_same_error_in_every_command(
+    argv: list[str], where: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """headroom and serve printed the library's message, which tells a Python
+    caller to build InstanceLimits: not something a command-line user can do."""
+    from subnetfrag.cli import EXIT_ERROR, main
+    from subnetfrag.instances import UnknownInstanceType, lookup
+
+    for name in ("m5.larg", "zz9.nothing"):
+        with pytest.raises(UnknownInstanceType) as caught:
+            lookup(name)
+        suggestions = caught.value.suggestions
+        hint = f": did you mean {', '.join(suggestions)}?" if suggestions else ""
+        assert main([*argv, name]) == EXIT_ERROR
+        out, err = capsys.readouterr()
+        assert out == ""
+        assert err == (
+            f"subnetfrag: error: unknown instance type {name!r}{hint} "
+            f"(not in the bundled table{where})\n"
+        )

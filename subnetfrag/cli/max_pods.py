@@ -10,7 +10,7 @@ from ..aws import fetch_instance_limits
 from ..instances import InstanceLimits, UnknownInstanceType
 from ..maxpods import MaxPods, max_pods
 from ..render.terminal import Style
-from .output import CommandError, Output
+from .output import Output, unknown_instance_type
 
 __all__ = ["render_max_pods", "run_max_pods"]
 
@@ -58,10 +58,7 @@ def run_max_pods(args: argparse.Namespace, output: Output) -> int:
             max_pods_expression=args.max_pods_expression,
         )
     except UnknownInstanceType as exc:
-        hint = f"did you mean {', '.join(exc.suggestions)}? " if exc.suggestions else ""
-        raise CommandError(
-            f"unknown instance type {name!r}: {hint}(not in the bundled table; --aws asks EC2)"
-        ) from None
+        raise unknown_instance_type(exc, "not in the bundled table; --aws asks EC2") from None
     output.write_result(
         args.format,
         result,

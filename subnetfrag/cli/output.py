@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
 from ..aws import AwsWarning
+from ..instances import UnknownInstanceType
 from ..render.terminal import Style, can_encode, colour_wanted, printable
 
-__all__ = ["CommandError", "Output"]
+__all__ = ["CommandError", "Output", "unknown_instance_type"]
 
 _MAP_GLYPHS = "□▣■"
 _PIECE = 4096
@@ -24,6 +25,17 @@ class _Result(Protocol):
 
 class CommandError(Exception):
     """A command's own failure (``subnetfrag: error: MESSAGE``, exit 3)."""
+
+
+def unknown_instance_type(
+    exc: UnknownInstanceType, where: str = "not in the bundled table"
+) -> CommandError:
+    """The command line's one-line error for an instance type the bundled
+    table lacks, the same in every command that takes one: the name, the
+    closest known names, and ``where`` the command could look instead (the
+    library's own message speaks of Python calls). O(1)."""
+    hint = f": did you mean {', '.join(exc.suggestions)}?" if exc.suggestions else ""
+    return CommandError(f"unknown instance type {exc.instance_type!r}{hint} ({where})")
 
 
 @dataclass(slots=True)

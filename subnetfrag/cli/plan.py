@@ -11,7 +11,7 @@ from ..capacity import CapacityPlan, plan_capacity
 from ..instances import UnknownInstanceType
 from ..render.terminal import Style
 from .cni_options import cni_settings
-from .output import CommandError, Output
+from .output import Output, unknown_instance_type
 
 __all__ = ["render_plan", "run_plan"]
 
@@ -69,9 +69,6 @@ def run_plan(args: argparse.Namespace, output: Output) -> int:
             **cni_settings(args),
         )
     except UnknownInstanceType as exc:
-        hint = f"did you mean {', '.join(exc.suggestions)}? " if exc.suggestions else ""
-        raise CommandError(
-            f"unknown instance type {args.instance_type!r}: {hint}(not in the bundled table)"
-        ) from None
+        raise unknown_instance_type(exc) from None
     output.write_result(args.format, plan, lambda: render_plan(plan, output.style))
     return 0

@@ -25,12 +25,12 @@ from prometheus_client.core import Metric
 
 from ..aws import AwsState
 from ..exporter import Exporter, MetricsServer, run
-from ..instances import lookup
+from ..instances import UnknownInstanceType, lookup
 from ..render.prometheus import headroom_families
 from ..render.terminal import printable
 from ..sim.headroom import headroom
 from .cni_options import cni_settings
-from .output import CommandError, Output
+from .output import CommandError, Output, unknown_instance_type
 from .parser import EXIT_OK
 from .sources import load_state
 
@@ -81,12 +81,15 @@ def _loader(args: argparse.Namespace) -> Callable[[], AwsState]:
 
 def _headroom(args: argparse.Namespace) -> Callable[[AwsState], list[Metric]] | None:
     """The headroom gauges of every ``--headroom-instance-type`` (None when
-    there is none). Raises :class:`~subnetfrag.instances.UnknownInstanceType`
-    for an instance type not in the bundled table, at once, before serving."""
+    there is none). Raises :class:`CommandError` for an instance type not in
+    the bundled table, at once, before serving."""
     kinds = list(dict.fromkeys(args.headroom_instance_type or ()))
     if not kinds:
         return None
-    limits = [lookup(kind) for kind in kinds]
+    try:
+        limits = [lookup(kind) for kind in kinds]
+    except UnknownInstanceType as exc:
+        raise unknown_instance_type(exc) from None
     settings = cni_settings(args)
 
     def extra(state: AwsState) -> list[Metric]:
