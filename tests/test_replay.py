@@ -273,6 +273,29 @@ def test_whole_trace_as_recorded() -> None:
     assert replay_files(LOOKUP, SUBNETS, ENIS).to_dict() == result.to_dict()
 
 
+@pytest.mark.parametrize("policy", ["as-recorded", "random", "pack"])
+def test_a_record_read_twice_is_replayed_once(policy: str) -> None:
+    """The same hours from a trail's files and from lookup-events (or a file
+    given twice): each eventID is applied once; the copies are counted."""
+    once = replay_files(TRAIL, SUBNETS, ENIS, policy=policy).to_dict()
+    both = replay_files([TRAIL, LOOKUP, TRAIL], SUBNETS, ENIS, policy=policy).to_dict()
+    assert both.pop("skipped") == {**once.pop("skipped"), "duplicate": 20}
+    assert both.pop("events") == 3 * once.pop("events")
+    assert both == once
+    assert read_trace([TRAIL, TRAIL]).duplicates == read_trace(TRAIL).records
+
+
+def test_an_eni_created_twice_in_the_trace_is_named_as_such() -> None:
+    records = json.loads(TRAIL.read_text())["Records"]
+    create = next(r for r in records if r["eventName"] == "CreateNetworkInterface")
+    again = {**create, "eventID": "another-id", "eventTime": "2024-05-01T10:00:01Z"}
+    with pytest.raises(ReplayError, match="eni-0002 was already created by an earlier record"):
+        replay(
+            parse_records([("t record 0", create), ("t record 1", again)]),
+            load_files(SUBNETS, ENIS),
+        )
+
+
 _TIGHT = [
     "10.0.0.16/28:explicit",
     "10.0.0.48/28:explicit",

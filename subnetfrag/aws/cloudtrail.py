@@ -109,12 +109,14 @@ class TraceEvent:
 class Trace:
     """The address events of a trace in time order (ties: input order), and
     counts of the records skipped: ``other_records`` (other calls and other
-    services) and ``dry_runs`` (``Client.DryRunOperation``)."""
+    services), ``dry_runs`` (``Client.DryRunOperation``) and ``duplicates``
+    (an ``eventID`` read before: overlapping files, or a file given twice)."""
 
     events: list[TraceEvent] = field(default_factory=list)
     records: int = 0
     other_records: int = 0
     dry_runs: int = 0
+    duplicates: int = 0
     sources: list[str] = field(default_factory=list)
 
 
@@ -368,7 +370,10 @@ def parse_records(records: Iterable[tuple[str, Any]]) -> Trace:
     """Parse ``(where, record)`` pairs (``where`` names the record, e.g.
     ``"trail.json record 3"``) into
     a :class:`Trace`: the address events sorted by ``eventTime`` (CloudTrail
-    files are not in time order; ties keep input order).
+    files are not in time order; ties keep input order). A record whose
+    ``eventID`` (CloudTrail's unique id of an event) was read before is
+    counted in ``duplicates`` and not applied again: a trail's files and a
+    lookup-events export of the same hours can be given together.
 
     A record that is not an object, lacks ``eventName``, or is an address event
     with a missing or malformed field (``eventTime``, ``requestParameters``,
@@ -379,6 +384,7 @@ def parse_records(records: Iterable[tuple[str, Any]]) -> Trace:
     """
     trace = Trace()
     events: list[TraceEvent] = []
+    seen: set[str] = set()
     for index, (where, rec) in enumerate(records):
         trace.records += 1
         label = where
@@ -386,6 +392,10 @@ def parse_records(records: Iterable[tuple[str, Any]]) -> Trace:
             raise AwsInputError(f"{label} is not an object")
         eid = rec.get("eventID")
         if isinstance(eid, str) and eid:
+            if eid in seen:
+                trace.duplicates += 1
+                continue
+            seen.add(eid)
             label += f" (eventID {eid})"
         name = rec.get("eventName")
         if not isinstance(name, str):

@@ -120,8 +120,8 @@ class SubnetReplay:
 class ReplayResult:
     """The replay's outcome: per subnet a :class:`SubnetReplay`, and counts of
     the events read, applied and skipped (by reason: ``recorded-error``,
-    ``dry-run``, ``other-call``, ``other-subnet``, ``unknown-eni``,
-    ``not-held``, ``eni-failed``)."""
+    ``dry-run``, ``duplicate``, ``other-call``, ``other-subnet``,
+    ``unknown-eni``, ``not-held``, ``eni-failed``)."""
 
     policy: str
     reservations: list[str]
@@ -196,6 +196,7 @@ class _Replayer:
         # through a runtime Protocol check on every call.
         self.policy = None if self.as_recorded else get_policy(policy).name
         self.enis: dict[str, _Eni] = {}
+        self.created: set[str] = set()  # ENIs the trace created (not in the starting state)
         self.failed_enis: set[str] = set()
         self.skipped: dict[str, int] = {}
         self.recorded_failures: dict[str, int] = {}
@@ -345,6 +346,11 @@ class _Replayer:
             if aws is None:
                 self._skip("other-subnet")
                 return
+            if eni_id in self.created and eni_id in self.enis:
+                raise ReplayError(
+                    f"{ev.where}: {eni_id} was already created by an earlier record and "
+                    "not deleted since (a record with another eventID for the same call?)"
+                )
             if eni_id in self.enis:
                 raise ReplayError(
                     f"{ev.where}: {eni_id} already exists in the starting state: the --enis "
@@ -356,6 +362,7 @@ class _Replayer:
                 self._done(eni, ev)
                 return
             self.enis[eni_id] = eni
+            self.created.add(eni_id)
             self._done(eni, ev)
             return
         eni_found = self.enis.get(eni_id)
@@ -395,6 +402,8 @@ class _Replayer:
             skipped["other-call"] = trace.other_records
         if trace.dry_runs:
             skipped["dry-run"] = trace.dry_runs
+        if trace.duplicates:
+            skipped["duplicate"] = trace.duplicates
         return ReplayResult(
             policy=policy,
             reservations=reservations,
