@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import argparse
 
-from ..instances import UnknownInstanceType
 from ..sim.headroom import HeadroomFigures, HeadroomResult, headroom
 from ..sim.scenario import SUBNET_SELECTIONS
 from .cni_options import add_cni_options, cni_settings
-from .output import Output, unknown_instance_type
+from .output import Output, instance_type_named
 from .sources import load_state
 
 __all__ = [
@@ -112,7 +111,7 @@ def run_headroom(args: argparse.Namespace, output: Output) -> int:
     state = load_state(args)
     for warning in state.warnings:
         output.warn(warning)
-    try:
+    with instance_type_named():
         result = headroom(
             [s.subnet for s in state],
             instance_type=args.instance_type,
@@ -122,7 +121,5 @@ def run_headroom(args: argparse.Namespace, output: Output) -> int:
             seed=args.seed,
             subnet_selection=args.subnet_selection,
         )
-    except UnknownInstanceType as exc:
-        raise unknown_instance_type(exc) from None
     output.write_result(args.format, result, lambda: render_headroom(result))
     return 0

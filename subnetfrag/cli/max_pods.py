@@ -7,10 +7,10 @@ from __future__ import annotations
 import argparse
 
 from ..aws import fetch_instance_limits
-from ..instances import InstanceLimits, UnknownInstanceType
+from ..instances import InstanceLimits
 from ..maxpods import MaxPods, max_pods
 from ..render.terminal import Style
-from .output import Output, unknown_instance_type
+from .output import Output, instance_type_named
 
 __all__ = ["render_max_pods", "run_max_pods"]
 
@@ -46,7 +46,7 @@ def run_max_pods(args: argparse.Namespace, output: Output) -> int:
     limits: InstanceLimits | str = name
     if args.aws:
         limits = fetch_instance_limits(name, region=args.region, profile=args.profile)
-    try:
+    with instance_type_named("not in the bundled table; --aws asks EC2"):
         result = max_pods(
             limits,
             prefix_delegation=args.prefix_delegation,
@@ -57,8 +57,6 @@ def run_max_pods(args: argparse.Namespace, output: Output) -> int:
             reserved_enis=args.reserved_enis,
             max_pods_expression=args.max_pods_expression,
         )
-    except UnknownInstanceType as exc:
-        raise unknown_instance_type(exc, "not in the bundled table; --aws asks EC2") from None
     output.write_result(
         args.format,
         result,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
@@ -13,7 +14,7 @@ from ..aws import AwsWarning
 from ..instances import UnknownInstanceType
 from ..render.terminal import Style, can_encode, colour_wanted, printable
 
-__all__ = ["CommandError", "Output", "unknown_instance_type"]
+__all__ = ["CommandError", "Output", "instance_type_named"]
 
 _MAP_GLYPHS = "□▣■"
 _PIECE = 4096
@@ -27,15 +28,18 @@ class CommandError(Exception):
     """A command's own failure (``subnetfrag: error: MESSAGE``, exit 3)."""
 
 
-def unknown_instance_type(
-    exc: UnknownInstanceType, where: str = "not in the bundled table"
-) -> CommandError:
-    """The command line's one-line error for an instance type the bundled
-    table lacks, the same in every command that takes one: the name, the
-    closest known names, and ``where`` the command could look instead (the
-    library's own message speaks of Python calls). O(1)."""
-    hint = f": did you mean {', '.join(exc.suggestions)}?" if exc.suggestions else ""
-    return CommandError(f"unknown instance type {exc.instance_type!r}{hint} ({where})")
+@contextmanager
+def instance_type_named(where: str = "not in the bundled table") -> Iterator[None]:
+    """Turn an :class:`~subnetfrag.instances.UnknownInstanceType` raised in
+    the block into the command line's one-line error, the same in every
+    command that takes an instance type: the name, the closest known names,
+    and ``where`` the command could look instead (the library's own message
+    speaks of Python calls). Raises :class:`CommandError`. O(1)."""
+    try:
+        yield
+    except UnknownInstanceType as exc:
+        hint = f": did you mean {', '.join(exc.suggestions)}?" if exc.suggestions else ""
+        raise CommandError(f"unknown instance type {exc.instance_type!r}{hint} ({where})") from None
 
 
 @dataclass(slots=True)

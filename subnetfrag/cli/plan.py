@@ -8,10 +8,9 @@ from __future__ import annotations
 import argparse
 
 from ..capacity import CapacityPlan, plan_capacity
-from ..instances import UnknownInstanceType
 from ..render.terminal import Style
 from .cni_options import cni_settings
-from .output import Output, unknown_instance_type
+from .output import Output, instance_type_named
 
 __all__ = ["render_plan", "run_plan"]
 
@@ -60,7 +59,7 @@ def render_plan(plan: CapacityPlan, style: Style) -> str:
 
 def run_plan(args: argparse.Namespace, output: Output) -> int:
     """Run ``plan``; returns the exit status (0)."""
-    try:
+    with instance_type_named():
         plan = plan_capacity(
             nodes=args.nodes,
             pods_per_node=args.pods_per_node,
@@ -68,7 +67,5 @@ def run_plan(args: argparse.Namespace, output: Output) -> int:
             headroom=args.headroom,
             **cni_settings(args),
         )
-    except UnknownInstanceType as exc:
-        raise unknown_instance_type(exc) from None
     output.write_result(args.format, plan, lambda: render_plan(plan, output.style))
     return 0

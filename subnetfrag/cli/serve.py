@@ -25,12 +25,12 @@ from prometheus_client.core import Metric
 
 from ..aws import AwsState
 from ..exporter import Exporter, MetricsServer, run
-from ..instances import UnknownInstanceType, lookup
+from ..instances import lookup
 from ..render.prometheus import headroom_families
 from ..render.terminal import printable
 from ..sim.headroom import headroom
 from .cni_options import cni_settings
-from .output import CommandError, Output, unknown_instance_type
+from .output import CommandError, Output, instance_type_named
 from .parser import EXIT_OK
 from .sources import load_state
 
@@ -86,10 +86,8 @@ def _headroom(args: argparse.Namespace) -> Callable[[AwsState], list[Metric]] | 
     kinds = list(dict.fromkeys(args.headroom_instance_type or ()))
     if not kinds:
         return None
-    try:
+    with instance_type_named():
         limits = [lookup(kind) for kind in kinds]
-    except UnknownInstanceType as exc:
-        raise unknown_instance_type(exc) from None
     settings = cni_settings(args)
 
     def extra(state: AwsState) -> list[Metric]:
