@@ -166,21 +166,20 @@ def _run(
     """One run: (nodes that fit, their pods with an address, the error that
     ended it). Gives everything back before it returns."""
     nodes: list[NodeIpam] = []
-    pods_total = 0
-    error: str | None = None
+    fitted = pods_total = 0
     try:
-        while error is None:
+        while True:
             alloc = PoolAllocator(f"node-{len(nodes)}", subnets, pool, pool)
             try:
                 ipam = NodeIpam(settings, limits, alloc)
-            except InsufficientFreeAddresses:
-                error = INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET
-                break
+            except InsufficientFreeAddresses:  # not even its primary ENI: it never joined
+                return fitted, pods_total, INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET
             nodes.append(ipam)
             placed, error = _fill(ipam, pods)
-            if error is None:
-                pods_total += placed
-        return len(nodes) - 1, pods_total, error
+            if error is not None:
+                return fitted, pods_total, error
+            fitted += 1
+            pods_total += placed
     finally:
         for ipam in nodes:
             ipam.release_all()
