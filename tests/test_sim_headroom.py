@@ -144,11 +144,20 @@ def test_the_command_prints_the_library_answer() -> None:
     settings = {**PREFIX, "warm_eni_target": 1}  # the command's defaults are plan's
     expected = headroom(subnets, instance_type="m5.large", settings=settings, pods_per_node=30,
                         runs=20, seed=4)  # fmt: skip
-    assert json.loads(out) == json.loads(json.dumps(expected.to_dict()))
+    doc = json.loads(out)
+    aws = next(iter(load_example()))
+    where = {"name": aws.info.name, "availability_zone": aws.info.availability_zone,
+             "vpc_id": aws.info.vpc_id}  # fmt: skip
+    assert all(where.values())
+    (entry,) = doc["subnets"]
+    assert list(entry)[:5] == ["subnet_id", "cidr", "name", "availability_zone", "vpc_id"]
+    assert {k: entry.pop(k) for k in where} == where  # named as in every JSON output
+    assert doc == json.loads(json.dumps(expected.to_dict()))
     status, out, _ = run(*args)
     assert status == EXIT_OK
     n = expected.total.nodes
     assert f"nodes  p10 {n['p10']}  p50 {n['p50']}  p90 {n['p90']}  min {n['min']}" in out
+    assert out.startswith(f'{aws.subnet_id}  {aws.info.cidr}  "{aws.info.name}"  (us-east-1a, ')
     assert "limited by InsufficientCidrBlocks (20 of 20 runs)" in out
     status, _, err = run("headroom", "--example", "--prefix-delegation")
     assert status == EXIT_USAGE and "--instance-type" in err

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 
+from ..render.json_report import subnet_where
+from ..render.text_report import subnet_heading
 from ..sim.headroom import HeadroomFigures, HeadroomResult, headroom
 from ..sim.scenario import SUBNET_SELECTIONS
 from .cni_options import add_cni_options, cni_settings
@@ -88,12 +91,14 @@ def _line(label: str, fig: HeadroomFigures, pods_per_node: int, instance_type: s
     )
 
 
-def render_headroom(result: HeadroomResult) -> str:
-    """The text form: one block per subnet, then the set's when there are
-    several. O(subnets)."""
+def render_headroom(result: HeadroomResult, headings: Sequence[str] | None = None) -> str:
+    """The text form: one block per subnet, headed by ``headings`` (one per
+    subnet, in order; default: its id and CIDR), then the set's when there
+    are several. O(subnets)."""
+    labels = headings or [f"{sid}  {cidr}" for sid, cidr, _ in result.subnets]
     chunks = [
-        _line(f"{sid}  {cidr}", fig, result.pods_per_node, result.instance_type)
-        for sid, cidr, fig in result.subnets
+        _line(label, fig, result.pods_per_node, result.instance_type)
+        for label, (_, _, fig) in zip(labels, result.subnets, strict=True)
     ]
     if len(result.subnets) > 1:
         chunks.append(
@@ -122,7 +127,12 @@ def run_headroom(args: argparse.Namespace, output: Output) -> int:
         subnet_selection=args.subnet_selection,
     )
     if args.format == "json":
-        output.write(json.dumps(result.to_dict(), indent=2) + "\n")
+        doc = result.to_dict()  # each subnet named as in every JSON output
+        doc["subnets"] = [
+            {"subnet_id": e.pop("subnet_id"), "cidr": e.pop("cidr"), **subnet_where(aws), **e}
+            for e, aws in zip(doc["subnets"], state, strict=True)
+        ]
+        output.write(json.dumps(doc, indent=2) + "\n")
     else:
-        output.write(render_headroom(result))
+        output.write(render_headroom(result, [subnet_heading(aws, output.style) for aws in state]))
     return 0
