@@ -693,6 +693,24 @@ def test_usage_errors_are_one_line_and_exit_2(
     assert ": error: " in err and "--help" in err
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["headroom", "--example", "--instance-type", "m5.large", "--seed", "x"],
+        ["simulate", "--example", "--seed", "x"],
+        ["replay", "--example", "--seed", "x"],
+        ["headroom", "--example", "--instance-type", "m5.large", "--runs", "x"],  # a count
+    ],
+    ids=lambda a: f"{a[0]} {a[-2]}",
+)
+def test_a_seed_that_is_no_integer_is_refused_in_the_same_words_as_a_count(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    status, _, err = run(capsys, *argv)
+    assert status == EXIT_USAGE
+    assert f"error: argument {argv[-2]}: not an integer: 'x' (see" in err
+
+
 @pytest.mark.parametrize("command", ["analyze", "check", "advise", "max-pods"])
 def test_help_has_an_example(capsys: pytest.CaptureFixture[str], command: str) -> None:
     status, out, _ = run(capsys, command, "--help")

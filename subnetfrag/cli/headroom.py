@@ -40,7 +40,7 @@ def add_headroom_parser(
     commands: argparse._SubParsersAction,  # type: ignore[type-arg]
 ) -> argparse.ArgumentParser:
     """Add the ``headroom`` command to ``commands``; return its parser. O(1)."""
-    from .parser import _FORMATTER, _non_negative, _positive, _source_options, _wrap
+    from .parser import _FORMATTER, _integer, _non_negative, _positive, _source_options, _wrap
 
     hr: argparse.ArgumentParser = commands.add_parser(
         "headroom",
@@ -65,7 +65,9 @@ def add_headroom_parser(
         help="pods on each new node (default: as many as the node admits, max pods - 2)",
     )
     hr.add_argument("--runs", metavar="N", type=_positive, default=200, help="runs (default: 200)")
-    hr.add_argument("--seed", metavar="N", type=int, default=0, help="random seed (default: 0)")
+    hr.add_argument(
+        "--seed", metavar="N", type=_integer, default=0, help="random seed (default: 0)"
+    )
     hr.add_argument(
         "--subnet-selection",
         choices=SUBNET_SELECTIONS,

@@ -74,11 +74,16 @@ def _wrap(text: str) -> str:
     return textwrap.fill(text, 79)
 
 
-def _at_least(low: int, text: str) -> int:
+def _integer(text: str) -> int:
+    """An integer argument (a seed), refused in the words of the bounded ones."""
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+
+
+def _at_least(low: int, text: str) -> int:
+    value = _integer(text)
     if value < low:
         raise argparse.ArgumentTypeError(f"must be {low} or more, not {value}")
     return value
