@@ -975,3 +975,31 @@ def test_max_pods_expression_option(capsys: pytest.CaptureFixture[str]) -> None:
         capsys, "max-pods", "m5.large", "--bootstrap", "al2", "--max-pods-expression", "1"
     )
     assert status == 2 and "needs --bootstrap al2023" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "remedy"),
+    [
+        (["plan", "--nodes", "1", "--pods-per-node", "1", "--instance-type"], ""),
+        (["max-pods"], "; --aws asks EC2"),
+        (["headroom", "--example", "--pods-per-node", "3", "--instance-type"], ""),
+        (["serve", "--example", "--once", "--headroom-instance-type"], ""),
+    ],
+)
+def test_unknown_instance_type_is_one_message_everywhere(
+    capsys: pytest.CaptureFixture[str], argv: list[str], remedy: str
+) -> None:
+    # Every command that takes an instance type words a type the table lacks
+    # the same way (subnetfrag/cli/instance_type.py): close names when there
+    # are some, never an empty hint, never the library's Python advice.
+    status, out, err = run(capsys, *argv, "m5.lrage")
+    assert (status, out) == (3, "")
+    assert err == (
+        "subnetfrag: error: unknown instance type 'm5.lrage': did you mean m5.large, "
+        f"m5n.large, m5d.large, m5a.large, m5.xlarge? (not in the bundled table{remedy})\n"
+    )
+    status, out, err = run(capsys, *argv, "zz")
+    assert (status, out) == (3, "")
+    assert err == (
+        f"subnetfrag: error: unknown instance type 'zz': not in the bundled table{remedy}\n"
+    )

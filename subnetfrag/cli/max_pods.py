@@ -8,10 +8,11 @@ import argparse
 import json
 
 from ..aws import fetch_instance_limits
-from ..instances import InstanceLimits, UnknownInstanceType
+from ..instances import InstanceLimits
 from ..maxpods import MaxPods, max_pods
 from ..render.terminal import Style
-from .output import CommandError, Output
+from .instance_type import known_instance_type
+from .output import Output
 
 __all__ = ["render_max_pods", "run_max_pods"]
 
@@ -47,7 +48,7 @@ def run_max_pods(args: argparse.Namespace, output: Output) -> int:
     limits: InstanceLimits | str = name
     if args.aws:
         limits = fetch_instance_limits(name, region=args.region, profile=args.profile)
-    try:
+    with known_instance_type("--aws asks EC2"):
         result = max_pods(
             limits,
             prefix_delegation=args.prefix_delegation,
@@ -58,11 +59,6 @@ def run_max_pods(args: argparse.Namespace, output: Output) -> int:
             reserved_enis=args.reserved_enis,
             max_pods_expression=args.max_pods_expression,
         )
-    except UnknownInstanceType as exc:
-        hint = f"did you mean {', '.join(exc.suggestions)}? " if exc.suggestions else ""
-        raise CommandError(
-            f"unknown instance type {name!r}: {hint}(not in the bundled table; --aws asks EC2)"
-        ) from None
     if args.format == "json":
         output.write(json.dumps(result.to_dict(), indent=2) + "\n")
     else:

@@ -9,10 +9,10 @@ import argparse
 import json
 
 from ..capacity import CapacityPlan, plan_capacity
-from ..instances import UnknownInstanceType
 from ..render.terminal import Style
 from .cni_options import cni_settings
-from .output import CommandError, Output
+from .instance_type import known_instance_type
+from .output import Output
 
 __all__ = ["render_plan", "run_plan"]
 
@@ -61,7 +61,7 @@ def render_plan(plan: CapacityPlan, style: Style) -> str:
 
 def run_plan(args: argparse.Namespace, output: Output) -> int:
     """Run ``plan``; returns the exit status (0)."""
-    try:
+    with known_instance_type():
         plan = plan_capacity(
             nodes=args.nodes,
             pods_per_node=args.pods_per_node,
@@ -69,11 +69,6 @@ def run_plan(args: argparse.Namespace, output: Output) -> int:
             headroom=args.headroom,
             **cni_settings(args),
         )
-    except UnknownInstanceType as exc:
-        hint = f"did you mean {', '.join(exc.suggestions)}? " if exc.suggestions else ""
-        raise CommandError(
-            f"unknown instance type {args.instance_type!r}: {hint}(not in the bundled table)"
-        ) from None
     if args.format == "json":
         output.write(json.dumps(plan.to_dict(), indent=2) + "\n")
     else:

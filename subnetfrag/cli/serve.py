@@ -30,6 +30,7 @@ from ..render.prometheus import headroom_families
 from ..render.terminal import printable
 from ..sim.headroom import headroom
 from .cni_options import cni_settings
+from .instance_type import known_instance_type
 from .output import CommandError, Output
 from .parser import EXIT_OK
 from .sources import load_state
@@ -81,12 +82,13 @@ def _loader(args: argparse.Namespace) -> Callable[[], AwsState]:
 
 def _headroom(args: argparse.Namespace) -> Callable[[AwsState], list[Metric]] | None:
     """The headroom gauges of every ``--headroom-instance-type`` (None when
-    there is none). Raises :class:`~subnetfrag.instances.UnknownInstanceType`
-    for an instance type not in the bundled table, at once, before serving."""
+    there is none). Raises :class:`~subnetfrag.cli.output.CommandError` for an
+    instance type not in the bundled table, at once, before serving."""
     kinds = list(dict.fromkeys(args.headroom_instance_type or ()))
     if not kinds:
         return None
-    limits = [lookup(kind) for kind in kinds]
+    with known_instance_type():
+        limits = [lookup(kind) for kind in kinds]
     settings = cni_settings(args)
 
     def extra(state: AwsState) -> list[Metric]:
