@@ -51,8 +51,7 @@ from .ipamd import (
     CountingAllocator,
     NodeIpam,
 )
-from .maxpods import BOOTSTRAPS, HOST_NETWORK_PODS, IPS_PER_PREFIX
-from .maxpods import max_pods as max_pods_value
+from .maxpods import BOOTSTRAPS, HOST_NETWORK_PODS, IPS_PER_PREFIX, MaxPods, max_pods_for_node
 from .subnet import MAX_PREFIXLEN, MIN_PREFIXLEN
 
 __all__ = [
@@ -555,16 +554,19 @@ def plan_capacity(
             f"{', one for the trunk ENI' if security_groups_for_pods else ''})"
         )
 
-    # Max pods: given, or what the bootstrapper sets (PrefixDelegationUnsupported
-    # comes from here for prefix mode on a type without it).
-    recommended = max_pods_value(
-        limits,
-        prefix_delegation=prefix_delegation,
-        custom_networking=custom_networking,
-        max_eni=max_eni,
-        cap=limits.vcpus is not None,
-        bootstrap="al2",
-    )
+    # Max pods: given, or what the bootstrapper sets. The AL2 value is always
+    # computed: PrefixDelegationUnsupported comes from it for prefix mode on a
+    # type without it.
+    def bootstrapped(which: str) -> MaxPods:
+        return max_pods_for_node(
+            limits,
+            bootstrap=which,
+            prefix_delegation=prefix_delegation,
+            custom_networking=custom_networking,
+            max_eni=max_eni,
+        )
+
+    recommended = bootstrapped("al2")
     if max_pods is not None:
         mp, mp_rule = max_pods, "given"
     elif bootstrap is None:
@@ -573,14 +575,7 @@ def plan_capacity(
             f"EKS's recommendation, AL2 calculator: {recommended.explanation}",
         )
     else:
-        chosen = max_pods_value(
-            limits,
-            prefix_delegation=prefix_delegation,
-            custom_networking=custom_networking,
-            max_eni=max_eni,
-            cap=limits.vcpus is not None,
-            bootstrap=bootstrap,
-        )
+        chosen = bootstrapped(bootstrap)
         mp, mp_rule = chosen.max_pods, f"{bootstrap} default: {chosen.explanation}"
         if chosen.override is not None:
             code = (

@@ -1053,13 +1053,12 @@ class NodeIpam:
 def _default_max_pods(settings: CniSettings, limits: InstanceLimits) -> int:
     """The value EKS documents to set for the mode: the AL2 calculator's
     recommendation (capped when the vCPU count is known)."""
-    from .maxpods import max_pods  # maxpods never imports this module
+    from .maxpods import max_pods_for_node  # maxpods never imports this module
 
-    return max_pods(
+    return max_pods_for_node(
         limits,
+        bootstrap="al2",
         prefix_delegation=settings.prefix_delegation and limits.prefix_delegation_supported,
         custom_networking=settings.custom_networking,
         max_eni=settings.max_eni,
-        cap=limits.vcpus is not None,
-        bootstrap="al2",
     ).max_pods
