@@ -1,36 +1,30 @@
 """Capacity planning: the addresses and /28s an EKS cluster holds, and the
 smallest subnet (and secondary CIDR) that fits them.
 
-:func:`plan_capacity` follows the VPC CNI's warm-pool rules (amazon-vpc-cni-k8s
-``docs/prefix-and-ip-target.md`` and ``docs/eni-and-ip-target.md``; see
-docs/vpc.md) for nodes that all run the same number of pods, at steady state:
+Why a simulation of one node rather than closed formulas: the VPC CNI's own
+documentation (amazon-vpc-cni-k8s ``docs/prefix-and-ip-target.md``,
+``docs/eni-and-ip-target.md``) gives its rules by example, and some of its rows
+disagree with its code (docs/vpc.md lists them). :func:`plan_capacity` runs one
+node through :class:`~subnetfrag.ipamd.NodeIpam`, the model of ipamd's code, on a
+:class:`~subnetfrag.ipamd.CountingAllocator`, and multiplies it out: nodes of one
+kind are identical. What follows for a node with p pods (the plan's steps show
+each rule applied, and docs/vpc.md cites the code):
 
-Prefix mode (``prefix_delegation=True``), per node, with p pods:
-
-- pods fill prefixes: ceil(p / 16) prefixes are in use; a prefix with even one
-  address in use is not free;
-- ``WARM_PREFIX_TARGET`` = w: ceil(p / 16) + w prefixes;
-- ``WARM_IP_TARGET`` = W and/or ``MINIMUM_IP_TARGET`` = M, when either is set,
-  override it and count addresses rounded up to whole prefixes: the smallest n
-  with 16n - p >= W and 16n >= M, i.e. max(ceil(p / 16), ceil((p + W) / 16),
-  ceil(M / 16)) (an unset target counts as 0);
-- each ENI holds (IPv4 per ENI - 1) prefixes, its primary address taking a slot;
-  every slot of the attached ENIs is used before another ENI is attached, so a
-  node attaches ceil(n / (IPv4 per ENI - 1)) ENIs (at least one);
-- every ENI's primary address is a /32 from its subnet; the node's own address
-  is its primary ENI's primary address.
-
-Secondary-IP mode: s = IPv4 per ENI - 1 addresses per ENI; ``WARM_ENI_TARGET`` =
-e keeps e whole ENIs of free addresses: ceil(p / s) + e ENIs, each with all s
-addresses; ``WARM_IP_TARGET`` / ``MINIMUM_IP_TARGET`` override it: max(p + W, M)
-addresses on ceil(that / s) ENIs.
-
-Custom networking: the primary ENI stays in the node's subnet and carries no pod;
-the pod ENIs (with their primary addresses and every pod address) live in the pod
-subnet, usually in a secondary CIDR block.
-
-A node never holds more than its ENIs allow: the warm pool stops at the last
-slot (the plan says so). More pods than that is an error.
+- prefix mode, ``WARM_PREFIX_TARGET`` = w: ceil(p / 16) + w prefixes (a prefix
+  with one address in use is not free); ``WARM_IP_TARGET`` = W and/or
+  ``MINIMUM_IP_TARGET`` = M override it: max(ceil(p / 16), ceil((p + W) / 16),
+  ceil(M / 16)) prefixes, except that M without W never grows past M;
+- secondary-IP mode with s = IPv4 per ENI - 1 slots per ENI, ``WARM_ENI_TARGET``
+  = e: ceil(p / s) + e whole ENIs; with IP targets max(p + W, M) /32s;
+- the pool stops growing once the node holds as many addresses as its max pods
+  (``isDatastorePoolTooLow``), and at the last ENI slot (``MAX_ENI`` and the
+  trunk ENI of security groups for pods take slots); the kubelet admits max
+  pods - 2 pods that need an address. Pods beyond any of these get no address:
+  the plan counts them (``pods_without_address``) and says why (``warnings``);
+- every ENI's primary address is a /32 of its subnet; the node's own address
+  is its primary ENI's. With custom networking the primary ENI stays in the
+  node's subnet and carries no pod; the pod ENIs (their primary addresses and
+  every pod address) live in the pod subnet, usually in a secondary CIDR block.
 """
 
 from __future__ import annotations

@@ -1003,3 +1003,20 @@ def test_unknown_instance_type_is_one_message_everywhere(
     assert err == (
         f"subnetfrag: error: unknown instance type 'zz': not in the bundled table{remedy}\n"
     )
+
+
+def test_plan_text_counts_one_in_the_singular(capsys: pytest.CaptureFixture[str]) -> None:
+    # One node, one pod, WARM_IP_TARGET=MINIMUM_IP_TARGET=1: one prefix and one
+    # /32 (the ENI's primary); the summary said "1 pods", "1 prefixes", "1 /32s".
+    status, out, _ = run(
+        capsys, "plan", "--instance-type", "m5.large", "--nodes", "1", "--pods-per-node", "1",
+        "--prefix-delegation", "--warm-ip-target", "1", "--minimum-ip-target", "1",
+    )  # fmt: skip
+    assert status == 0
+    head = out.split("steps:")[0]
+    assert head.splitlines()[:4] == [
+        "1 x m5.large, 1 pod per node, prefix mode, max pods 110",
+        "  per node: 1 ENI, 1 prefix, 17 addresses held (1 pod, 15 unused, 1 ENI primary)",
+        "  cluster: 1 prefix, 17 addresses held, 0 pods without an address",
+        "  nodes and pods subnet: /26 (1 prefix and 1 /32)",
+    ]
