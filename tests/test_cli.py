@@ -1020,3 +1020,18 @@ def test_plan_text_counts_one_in_the_singular(capsys: pytest.CaptureFixture[str]
         "  cluster: 1 prefix, 17 addresses held, 0 pods without an address",
         "  nodes and pods subnet: /26 (1 prefix and 1 /32)",
     ]
+
+
+def test_max_pods_names_the_expression_not_the_default(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A maxPodsExpression's value is not nodeadm's default: the rule says so.
+    status, out, _ = run(capsys, "max-pods", "m5.large", "--max-pods-expression", "max_pods * 2")
+    assert status == 0
+    assert out.splitlines()[0] == (
+        "m5.large: max pods 58 (secondary-IP mode; AL2023 nodeadm maxPodsExpression)"
+    )
+    status, out, _ = run(capsys, "max-pods", "m5.large")
+    assert out.splitlines()[0] == (
+        "m5.large: max pods 29 (secondary-IP mode; AL2023 nodeadm default)"
+    )

@@ -25,17 +25,21 @@ RULES = {
 }
 
 
-def render_max_pods(result: MaxPods, style: Style, *, prefix_delegation: bool) -> str:
-    """The text form: the value and the rule that applied, the arithmetic, the
-    limits used, then one ``note:`` line per thing the rule ignores (with the
-    value to set instead). O(1)."""
+def render_max_pods(
+    result: MaxPods, style: Style, *, prefix_delegation: bool, expression: bool = False
+) -> str:
+    """The text form: the value and the rule that applied (``expression``: a
+    nodeadm ``maxPodsExpression`` gave it, not the default), the arithmetic,
+    the limits used, then one ``note:`` line per thing the rule ignores (with
+    the value to set instead). O(1)."""
     mode = "prefix mode" if prefix_delegation else "secondary-IP mode"
+    rule = "AL2023 nodeadm maxPodsExpression" if expression else RULES[result.bootstrap]
     vcpus = "vCPUs unknown" if result.vcpus is None else f"{result.vcpus} vCPUs"
     enis = f"{result.enis} ENI" + ("" if result.enis == 1 else "s")
     notes = "".join(f"  note: {note}\n" for note in result.notes)
     return (
         f"{result.instance_type}: max pods {style.paint(str(result.max_pods), 'bold')} "
-        f"({mode}; {RULES[result.bootstrap]})\n"
+        f"({mode}; {rule})\n"
         f"  {result.explanation}\n"
         f"  limits: {enis} for pods, {result.ipv4_per_eni} IPv4 addresses per ENI, "
         f"{vcpus} (source: {result.source})\n" + notes
@@ -63,6 +67,11 @@ def run_max_pods(args: argparse.Namespace, output: Output) -> int:
         output.write(json.dumps(result.to_dict(), indent=2) + "\n")
     else:
         output.write(
-            render_max_pods(result, output.style, prefix_delegation=args.prefix_delegation)
+            render_max_pods(
+                result,
+                output.style,
+                prefix_delegation=args.prefix_delegation,
+                expression=args.max_pods_expression is not None,
+            )
         )
     return 0
