@@ -69,8 +69,12 @@ The rules (IPv4, the default network card):
 
 What the model leaves out: EC2's reconciliation with instance metadata
 (``nodeIPPoolReconcile``), several network cards (``ENABLE_MULTI_NIC``), ENIs
-excluded by subnet tags, IPv6, and non-schedulable or terminating nodes. ENI
-attachment is immediate.
+excluded by subnet tags or unmanaged (``unmanagedENI``), IPv6, and
+non-schedulable or terminating nodes. ENI attachment is immediate. With
+security groups for pods, ``hasRoomForEni`` keeps the trunk's slot only on a
+type the VPC resource controller marks trunking-compatible
+(``IsTrunkingCompatible``); the instance table has no such column, so the model
+keeps it on every type.
 """
 
 from __future__ import annotations
