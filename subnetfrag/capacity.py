@@ -15,7 +15,8 @@ each rule applied, and docs/vpc.md cites the code):
   ``MINIMUM_IP_TARGET`` = M override it: max(ceil(p / 16), ceil((p + W) / 16),
   ceil(M / 16)) prefixes, except that M without W never grows past M;
 - secondary-IP mode with s = IPv4 per ENI - 1 slots per ENI, ``WARM_ENI_TARGET``
-  = e: ceil(p / s) + e whole ENIs; with IP targets max(p + W, M) /32s;
+  = e: ceil(p / s) + e whole ENIs (e = 0: floor(p / s) + 1, the pool growing
+  only when no address is free); with IP targets max(p + W, M) /32s;
 - the pool stops growing once the node holds as many addresses as its max pods
   (``isDatastorePoolTooLow``), and at the last ENI slot (``MAX_ENI`` and the
   trunk ENI of security groups for pods take slots); the kubelet admits max
@@ -456,8 +457,8 @@ def plan_capacity(
     range: ``nodes``, ``pods_per_node`` and the targets up to 2**32, ENI limits
     up to 64 ENIs x 64 IPv4; both or neither of ``instance_type`` and
     ``eni_limits``; a target combination the CNI documents as unsupported: both
-    IP targets 0, or ``WARM_PREFIX_TARGET``/``WARM_ENI_TARGET`` 0 when in
-    effect; a node with no slot for pods; an unknown ``bootstrap``),
+    IP targets 0, or ``WARM_PREFIX_TARGET`` 0 when in effect; a node with no
+    slot for pods; an unknown ``bootstrap``),
     :class:`~subnetfrag.instances.UnknownInstanceType` and
     :class:`~subnetfrag.maxpods.PrefixDelegationUnsupported` (prefix mode on a
     type neither Nitro nor bare metal). O(1) in ``nodes`` and in the pods
@@ -502,11 +503,6 @@ def plan_capacity(
             "WARM_PREFIX_TARGET=0 is not supported by the VPC CNI in prefix mode "
             "(docs/prefix-and-ip-target.md); set it to 1 or more, or set WARM_IP_TARGET / "
             "MINIMUM_IP_TARGET"
-        )
-    if not prefix_delegation and not (warm_ip_target or minimum_ip_target) and warm_eni_target == 0:
-        raise InvalidCapacityArgument(
-            "WARM_ENI_TARGET=0 with no WARM_IP_TARGET or MINIMUM_IP_TARGET keeps no warm pool; "
-            "the VPC CNI documents no steady state for it: set one of the targets"
         )
 
     steps: list[str] = []
@@ -805,7 +801,18 @@ def _explain_pool(
             )
     else:
         got, unit = node_ipam.ips, "secondary addresses"
-        if not (wit or mit):
+        if not (wit or mit) and node_ipam.warm_eni_target == 0:
+            rule = "WARM_ENI_TARGET"
+            full = p // per_eni
+            want = (full + 1) * per_eni
+            steps.append(
+                f"per node: WARM_ENI_TARGET=0 grows the pool only when no address is free "
+                "(isDatastorePoolTooLow: warmTarget == 0 && available == 0), a whole ENI at a "
+                f"time: {_plural(p, 'pod')} fill floor({p}/{per_eni}) = {_plural(full, 'ENI')}, "
+                f"+ 1 = {_plural(full + 1, 'ENI')}, each with all {per_eni} secondary "
+                f"addresses = {want}"
+            )
+        elif not (wit or mit):
             rule, e = "WARM_ENI_TARGET", node_ipam.warm_eni_target
             used = _ceil_div(p, per_eni)
             want = (used + e) * per_eni

@@ -543,7 +543,6 @@ def test_headroom_is_exact() -> None:
         {"instance_type": "m5.large", "warm_ip_target": 0, "minimum_ip_target": 0},
         {"instance_type": "m5.large", "warm_ip_target": 0},
         {"instance_type": "m5.large", "warm_prefix_target": 0},
-        {"instance_type": "m5.large", "prefix_delegation": False, "warm_eni_target": 0},
         {"instance_type": "m5.large", "prefix_delegation": 1},
         {"instance_type": "m5.large", "custom_networking": None},
         {"instance_type": "m5.large", "headroom": -0.1},
@@ -606,3 +605,20 @@ def test_warm_ip_target_alone_is_a_named_trap() -> None:
     assert both.warnings == ()
     codes = {w.code for p in (alone, both) for w in p.warnings}
     assert codes <= set(sf.capacity.WARNING_CODES)
+
+
+@pytest.mark.parametrize(("pods", "enis"), [(0, 1), (5, 1), (9, 2), (10, 2), (18, 3), (27, 3)])
+def test_warm_eni_target_zero_grows_when_nothing_is_free(pods: int, enis: int) -> None:
+    # isDatastorePoolTooLow: available < maxIPsPerENI x 0 is never true, but
+    # "warmTarget == 0 && available == 0" is: a whole ENI of 9 /32s (tryAssignIPs
+    # toAllocate = maxIPsPerENI) each time the pods use every address, so
+    # floor(p / 9) + 1 ENIs, at most the 3 of m5.large (max pods 29: 27 pods).
+    plan = plan_capacity(
+        nodes=2, pods_per_node=pods, instance_type="m5.large", prefix_delegation=False,
+        warm_eni_target=0,
+    )  # fmt: skip
+    n = plan.per_node
+    assert (n.enis, n.secondary_ips, n.pods_without_address) == (enis, 9 * enis, 0)
+    assert plan.addresses == 2 * (9 * enis + enis)
+    if pods < 27:
+        assert f"floor({pods}/9) = " in plan.explain()
