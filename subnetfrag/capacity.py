@@ -228,6 +228,7 @@ WARNING_CODES: tuple[str, ...] = (
     "max-pods-exceeded",
     "eni-slots-exhausted",
     "max-pods-ignores-prefix-delegation",
+    "max-pods-ignores-custom-networking-or-max-eni",
     "trunk-eni-not-in-max-pods",
     "warm-ip-target-without-minimum-ip-target",
 )
@@ -569,10 +570,11 @@ def plan_capacity(
         mp, mp_rule = chosen.max_pods, f"{bootstrap} default: {chosen.explanation}"
         if chosen.override is not None:
             code = (
-                "max-pods-ignores-prefix-delegation" if prefix_delegation else "max-pods-exceeded"
+                "max-pods-ignores-prefix-delegation"
+                if prefix_delegation
+                else "max-pods-ignores-custom-networking-or-max-eni"
             )
-            if prefix_delegation or pods_per_node + HOST_NETWORK_PODS > mp:
-                warnings.append(PlanWarning(code, chosen.notes[0]))
+            warnings.append(PlanWarning(code, chosen.notes[0]))
     pod_room = max(mp - HOST_NETWORK_PODS, 0)
     steps.append(
         f"max pods {mp} ({mp_rule}); the kubelet admits {pod_room} pods that need an address "

@@ -622,3 +622,29 @@ def test_warm_eni_target_zero_grows_when_nothing_is_free(pods: int, enis: int) -
     assert plan.addresses == 2 * (9 * enis + enis)
     if pods < 27:
         assert f"floor({pods}/9) = " in plan.explain()
+
+
+def test_bootstrap_defaults_that_ignore_the_cni_settings_are_named() -> None:
+    # al2023 (nodeadm calculateStandardMaxPods) gives m5.large 3 x 9 + 2 = 29
+    # whatever the CNI does; the AL2 calculator gives 110 in prefix mode and
+    # (3 - 1) x 9 + 2 = 20 with custom networking.
+    pd = plan_capacity(nodes=1, pods_per_node=20, instance_type="m5.large", bootstrap="al2023")
+    assert pd.max_pods == 29
+    assert [w.code for w in pd.warnings] == ["max-pods-ignores-prefix-delegation"]
+    assert "to 110 (" in pd.warnings[0].message
+    for pods, codes in (
+        (10, ["max-pods-ignores-custom-networking-or-max-eni"]),
+        # 30 pods: the kubelet refuses 3 (29 - 2 = 27 admitted), the 2 pod ENIs
+        # address 18 of those; the override is not a "max-pods-exceeded".
+        (30, ["max-pods-ignores-custom-networking-or-max-eni", "max-pods-exceeded",
+              "eni-slots-exhausted"]),
+    ):  # fmt: skip
+        cn = plan_capacity(
+            nodes=1, pods_per_node=pods, instance_type="m5.large", prefix_delegation=False,
+            custom_networking=True, bootstrap="al2023",
+        )  # fmt: skip
+        assert cn.max_pods == 29 and [w.code for w in cn.warnings] == codes
+        assert "set the NodeConfig's kubelet maxPods (or maxPodsExpression) to 20" in (
+            cn.warnings[0].message
+        )
+    assert set(sf.capacity.WARNING_CODES) >= {w.code for p in (pd, cn) for w in p.warnings}
