@@ -1035,3 +1035,27 @@ def test_max_pods_names_the_expression_not_the_default(
     assert out.splitlines()[0] == (
         "m5.large: max pods 29 (secondary-IP mode; AL2023 nodeadm default)"
     )
+
+
+@pytest.mark.parametrize(
+    ("extra", "rule"),
+    [
+        (["--no-cap"], "al2"),
+        (["--no-cap", "--bootstrap", "karpenter"], "al2"),
+        (["--reserved-enis", "1"], "karpenter"),
+        (["--reserved-enis", "1", "--bootstrap", "al2"], "karpenter"),
+        (["--max-pods-expression", "1", "--bootstrap", "karpenter"], "al2023"),
+    ],
+)
+def test_max_pods_options_of_another_rule_are_usage_errors(
+    capsys: pytest.CaptureFixture[str], extra: list[str], rule: str
+) -> None:
+    # --no-cap (the calculator's --show-max-allowed), --reserved-enis
+    # (Karpenter's RESERVED_ENIS) and --max-pods-expression (nodeadm's) change
+    # one rule only; under another they were silently ignored.
+    status, out, err = run(capsys, "max-pods", "m5.large", *extra)
+    assert (status, out) == (2, "") and err.count("\n") == 1
+    assert f"it needs --bootstrap {rule}" in err
+    ok = [a for a in extra if a not in ("--bootstrap", "karpenter", "al2")]
+    status, _, _ = run(capsys, "max-pods", "m5.large", *ok, "--bootstrap", rule)
+    assert status == 0
