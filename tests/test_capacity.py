@@ -648,3 +648,52 @@ def test_bootstrap_defaults_that_ignore_the_cni_settings_are_named() -> None:
             cn.warnings[0].message
         )
     assert set(sf.capacity.WARNING_CODES) >= {w.code for p in (pd, cn) for w in p.warnings}
+
+
+def test_secondary_ip_minimum_ip_target_alone_by_hand() -> None:
+    # m5.large, secondary-IP mode, MINIMUM_IP_TARGET=10 alone. datastoreTargetState:
+    # short = max(0 - 0, 10 - 0) = 10; tryAssignIPs fills the primary ENI with
+    # min(9 - 0, 10) = 9; short = 10 - 9 = 1, no slot left, so tryAllocateENI with
+    # GetENIResourcesToAllocate = min(1, 9) = 1: 10 /32s on 2 ENIs. Once held,
+    # short = max(0 - free, 10 - 10) = 0 whatever the pods: 10 of 40 get one.
+    plan = plan_capacity(
+        nodes=3, pods_per_node=40, instance_type="m5.large", prefix_delegation=False,
+        minimum_ip_target=10, max_pods=110,
+    )  # fmt: skip
+    n = plan.per_node
+    assert (n.enis, n.secondary_ips, n.pod_addresses, n.pods_without_address) == (2, 10, 10, 30)
+    assert plan.pods_without_address == 90
+    assert [w.code for w in plan.warnings] == ["minimum-ip-target-without-warm-ip-target"]
+    # With WARM_IP_TARGET=3 as well: max(20 + 3, 10) = 23 /32s on 9 + 9 + 5.
+    both = plan_capacity(
+        nodes=1, pods_per_node=20, instance_type="m5.large", prefix_delegation=False,
+        warm_ip_target=3, minimum_ip_target=10,
+    )  # fmt: skip
+    assert (both.per_node.enis, both.per_node.secondary_ips, both.warnings) == (3, 23, ())
+
+
+def test_prefix_mode_custom_networking_and_security_groups_by_hand() -> None:
+    # m5.large, prefix mode, custom networking and security groups for pods:
+    # the primary ENI (node subnet) carries nothing, the trunk takes the second
+    # slot, one pod ENI is left (hasRoomForEni: 2 < 3 once the trunk is there).
+    # Max pods (AL2): (3 - 1) x 9 x 16 + 2 = 290, capped to 110. 100 pods:
+    # ceil(100/16) + 1 = 8 wanted, but at 7 prefixes 112 >= 110 stops growth.
+    plan = plan_capacity(
+        nodes=10, pods_per_node=100, instance_type="m5.large", custom_networking=True,
+        security_groups_for_pods=True,
+    )  # fmt: skip
+    n = plan.per_node
+    assert plan.max_pods == 110
+    assert (n.enis, n.pod_enis, n.trunk_enis, n.prefixes) == (3, 1, 1, 7)
+    assert (n.pods_without_address, plan.warnings) == (0, ())
+    nodes, pods = plan.subnets
+    # Node subnet: the 10 primary ENIs; pod subnet: 70 prefixes and, per node,
+    # the trunk's and the pod ENI's primary addresses.
+    assert (nodes.prefixes, nodes.singles, pods.prefixes, pods.singles) == (0, 10, 70, 20)
+    # Max pods 250: the one pod ENI's 9 prefixes hold 144 pods, 6 of 150 get none.
+    full = plan_capacity(
+        nodes=1, pods_per_node=150, instance_type="m5.large", custom_networking=True,
+        security_groups_for_pods=True, max_pods=250,
+    )  # fmt: skip
+    assert (full.per_node.prefixes, full.per_node.pods_without_address) == (9, 6)
+    assert [w.code for w in full.warnings] == ["eni-slots-exhausted", "trunk-eni-not-in-max-pods"]
