@@ -494,7 +494,7 @@ def test_headroom_gauges_are_the_headroom_figures(capsys: pytest.CaptureFixture[
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        (["--headroom-instance-type", "m5.larg"], "unknown instance type 'm5.larg'"),
+        (["--headroom-instance-type", "m5.larg"], "unknown instance type 'm5.larg': did you"),
         (  # else every refresh would fail on it, for as long as the exporter runs
             ["--headroom-instance-type", "m5.large", "--headroom-pods-per-node", "28"],
             "pods_per_node 28 is more than a m5.large node admits (27",
@@ -504,10 +504,11 @@ def test_headroom_gauges_are_the_headroom_figures(capsys: pytest.CaptureFixture[
 def test_impossible_headroom_arguments_fail_before_serving(
     capsys: pytest.CaptureFixture[str], options: list[str], message: str
 ) -> None:
+    from subnetfrag.cli.output import CommandError
     from subnetfrag.cli.serve import _headroom
 
     argv = ["serve", "--example", "--listen", "127.0.0.1:0", *options]
-    with pytest.raises(sf.SubnetFragError, match=re.escape(message)):
+    with pytest.raises((sf.SubnetFragError, CommandError), match=re.escape(message)):
         _headroom(build_parser("test").parse_args(argv))
     assert main(argv) == EXIT_ERROR
     err = capsys.readouterr().err

@@ -13,6 +13,7 @@ from ..render.text_report import subnet_heading
 from ..sim.headroom import HeadroomFigures, HeadroomResult, headroom
 from ..sim.scenario import SUBNET_SELECTIONS
 from .cni_options import add_cni_options, cni_settings
+from .instance_type import known_instance_type
 from .output import Output
 from .sources import load_state
 
@@ -119,15 +120,16 @@ def run_headroom(args: argparse.Namespace, output: Output) -> int:
     state = load_state(args)
     for warning in state.warnings:
         output.warn(warning)
-    result = headroom(
-        [s.subnet for s in state],
-        instance_type=args.instance_type,
-        settings=cni_settings(args),
-        pods_per_node=args.pods_per_node,
-        runs=args.runs,
-        seed=args.seed,
-        subnet_selection=args.subnet_selection,
-    )
+    with known_instance_type():
+        result = headroom(
+            [s.subnet for s in state],
+            instance_type=args.instance_type,
+            settings=cni_settings(args),
+            pods_per_node=args.pods_per_node,
+            runs=args.runs,
+            seed=args.seed,
+            subnet_selection=args.subnet_selection,
+        )
     if args.format == "json":
         doc = result.to_dict()  # each subnet named as in every JSON output
         doc["subnets"] = [

@@ -440,9 +440,10 @@ def build_parser(version: str) -> ArgumentParser:
         "max-pods",
         help="the VPC CNI max-pods value of an instance type, with the arithmetic",
         description=_wrap(
-            "The max-pods value the EKS max-pods calculator gives for an instance "
-            "type under the VPC CNI, with the arithmetic. Instance limits come from the "
-            "bundled table, or live from DescribeInstanceTypes with --aws."
+            "The kubelet's max pods for an instance type under the VPC CNI, as a node "
+            "bootstrapper sets it (--bootstrap: nodeadm by default, the AL2 calculator, or "
+            "Karpenter), with the rule that applied and the arithmetic. Instance limits "
+            "come from the bundled table, or live from DescribeInstanceTypes with --aws."
         ),
         epilog=_MAX_PODS_EPILOG,
         formatter_class=_FORMATTER,
