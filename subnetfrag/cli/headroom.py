@@ -5,11 +5,17 @@ per subnet and for the set (:func:`subnetfrag.sim.headroom.headroom`)."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from typing import Any
 
+from ..aws import AwsState
+from ..render.json_report import subnet_where
+from ..render.text_report import subnet_heading
 from ..sim.headroom import HeadroomFigures, HeadroomResult, headroom
 from ..sim.scenario import SUBNET_SELECTIONS
 from .cni_options import add_cni_options, cni_settings
-from .output import Output, instance_type_named
+from .instance_type import known_instance_type
+from .output import Output
 from .sources import load_state
 
 __all__ = [
@@ -36,7 +42,7 @@ def add_headroom_parser(
     commands: argparse._SubParsersAction,  # type: ignore[type-arg]
 ) -> argparse.ArgumentParser:
     """Add the ``headroom`` command to ``commands``; return its parser. O(1)."""
-    from .parser import _non_negative, _positive, _source_options, add_command
+    from .parser import _integer, _non_negative, _positive, _source_options, add_command
 
     hr = add_command(
         commands,
@@ -61,7 +67,9 @@ def add_headroom_parser(
         help="pods on each new node (default: as many as the node admits, max pods - 2)",
     )
     hr.add_argument("--runs", metavar="N", type=_positive, default=200, help="runs (default: 200)")
-    hr.add_argument("--seed", metavar="N", type=int, default=0, help="random seed (default: 0)")
+    hr.add_argument(
+        "--seed", metavar="N", type=_integer, default=0, help="random seed (default: 0)"
+    )
     hr.add_argument(
         "--subnet-selection",
         choices=SUBNET_SELECTIONS,
@@ -87,12 +95,14 @@ def _line(label: str, fig: HeadroomFigures, pods_per_node: int, instance_type: s
     )
 
 
-def render_headroom(result: HeadroomResult) -> str:
-    """The text form: one block per subnet, then the set's when there are
-    several. O(subnets)."""
+def render_headroom(result: HeadroomResult, headings: Sequence[str] | None = None) -> str:
+    """The text form: one block per subnet, headed by ``headings`` (one per
+    subnet, in order; default: its id and CIDR), then the set's when there
+    are several. O(subnets)."""
+    labels = headings or [f"{sid}  {cidr}" for sid, cidr, _ in result.subnets]
     chunks = [
-        _line(f"{sid}  {cidr}", fig, result.pods_per_node, result.instance_type)
-        for sid, cidr, fig in result.subnets
+        _line(label, fig, result.pods_per_node, result.instance_type)
+        for label, (_, _, fig) in zip(labels, result.subnets, strict=True)
     ]
     if len(result.subnets) > 1:
         chunks.append(
@@ -111,7 +121,7 @@ def run_headroom(args: argparse.Namespace, output: Output) -> int:
     state = load_state(args)
     for warning in state.warnings:
         output.warn(warning)
-    with instance_type_named():
+    with known_instance_type():
         result = headroom(
             [s.subnet for s in state],
             instance_type=args.instance_type,
@@ -121,5 +131,21 @@ def run_headroom(args: argparse.Namespace, output: Output) -> int:
             seed=args.seed,
             subnet_selection=args.subnet_selection,
         )
-    output.write_result(args.format, result, lambda: render_headroom(result))
+    output.write_result(
+        args.format,
+        lambda: _document(result, state),
+        lambda: render_headroom(result, [subnet_heading(aws, output.style) for aws in state]),
+    )
     return 0
+
+
+def _document(result: HeadroomResult, state: AwsState) -> dict[str, Any]:
+    """The JSON form: the result's ``to_dict()``, each subnet named as in
+    every JSON output (:func:`~subnetfrag.render.json_report.subnet_where`).
+    O(subnets)."""
+    doc = result.to_dict()
+    doc["subnets"] = [
+        {"subnet_id": e.pop("subnet_id"), "cidr": e.pop("cidr"), **subnet_where(aws), **e}
+        for e, aws in zip(doc["subnets"], state, strict=True)
+    ]
+    return doc

@@ -5,41 +5,21 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TextIO
+from typing import TextIO
 
 from ..aws import AwsWarning
-from ..instances import UnknownInstanceType
 from ..render.terminal import Style, can_encode, colour_wanted, printable
 
-__all__ = ["CommandError", "Output", "instance_type_named"]
+__all__ = ["CommandError", "Output"]
 
 _MAP_GLYPHS = "□▣■"
 _PIECE = 4096
 
 
-class _Result(Protocol):
-    def to_dict(self) -> dict[str, Any]: ...
-
-
 class CommandError(Exception):
     """A command's own failure (``subnetfrag: error: MESSAGE``, exit 3)."""
-
-
-@contextmanager
-def instance_type_named(where: str = "not in the bundled table") -> Iterator[None]:
-    """Turn an :class:`~subnetfrag.instances.UnknownInstanceType` raised in
-    the block into the command line's one-line error, the same in every
-    command that takes an instance type: the name, the closest known names,
-    and ``where`` the command could look instead (the library's own message
-    speaks of Python calls). Raises :class:`CommandError`. O(1)."""
-    try:
-        yield
-    except UnknownInstanceType as exc:
-        hint = f": did you mean {', '.join(exc.suggestions)}?" if exc.suggestions else ""
-        raise CommandError(f"unknown instance type {exc.instance_type!r}{hint} ({where})") from None
 
 
 @dataclass(slots=True)
@@ -84,17 +64,18 @@ class Output:
     def write_result(
         self,
         fmt: str,
-        result: _Result,
+        document: Callable[[], object],
         text: Callable[[], str],
         csv: Callable[[], str] | None = None,
     ) -> None:
-        """Write a command's result in its ``--format``: ``json``, the
-        result's ``to_dict()`` (:meth:`write_json`); ``csv``, what ``csv()``
-        returns; anything else, what ``text()`` returns. Only the chosen form
-        is rendered. Raises ValueError for ``csv`` without a ``csv`` renderer.
-        O(size of the output)."""
+        """Write a command's result in its ``--format``: ``json``, what
+        ``document()`` returns (usually the result's ``to_dict``) through
+        :meth:`write_json`; ``csv``, what ``csv()`` returns; anything else,
+        what ``text()`` returns. Only the chosen form is rendered. Raises
+        ValueError for ``csv`` without a ``csv`` renderer. O(size of the
+        output)."""
         if fmt == "json":
-            self.write_json(result.to_dict())
+            self.write_json(document())
         elif fmt == "csv":
             if csv is None:
                 raise ValueError("this command has no csv output")

@@ -11,7 +11,7 @@ from ..policies import policy_names
 from ..render.terminal import COLOR_MODES, Style
 from ..sim.replay import AS_RECORDED, ReplayError, ReplayResult, parse_reserve, replay_files
 from .output import Output
-from .parser import _COLOR_HELP, EXIT_OK, add_command
+from .parser import _COLOR_HELP, EXIT_OK, _integer, add_command
 
 __all__ = ["add_replay_parser", "render_replay", "run_replay"]
 
@@ -148,7 +148,11 @@ def add_replay_parser(commands: argparse._SubParsersAction) -> None:  # type: ig
         help="add a CIDR reservation (kind prefix or explicit) first",
     )
     p.add_argument(
-        "--seed", metavar="N", type=int, default=0, help="seed of the random policy (default 0)"
+        "--seed",
+        metavar="N",
+        type=_integer,
+        default=0,
+        help="seed of the random policy (default 0)",
     )
     p.add_argument(
         "--format", choices=("text", "json"), default="text", help="text (default) or json"
@@ -190,5 +194,5 @@ def run_replay(args: argparse.Namespace, output: Output) -> int:
         subnet_ids=args.subnet_ids,
         seed=args.seed,
     )
-    output.write_result(args.format, result, lambda: render_replay(result, output.style))
+    output.write_result(args.format, result.to_dict, lambda: render_replay(result, output.style))
     return EXIT_OK

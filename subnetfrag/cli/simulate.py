@@ -47,7 +47,7 @@ def add_simulate_parser(
 ) -> argparse.ArgumentParser:
     """Add the ``simulate`` command to the subcommands ``commands``; return its
     parser. O(1)."""
-    from .parser import add_command  # the parser module imports this one lazily
+    from .parser import _integer, add_command  # the parser module imports this one lazily
 
     sim = add_command(
         commands,
@@ -78,7 +78,9 @@ def add_simulate_parser(
         help=f"allocation policy in every subnet: {', '.join(policy_names())} "
         "(default: random, the EC2-like one)",
     )
-    sim.add_argument("--seed", metavar="N", type=int, default=0, help="random seed (default: 0)")
+    sim.add_argument(
+        "--seed", metavar="N", type=_integer, default=0, help="random seed (default: 0)"
+    )
     sim.add_argument(
         "--debug-invariants",
         action="store_true",
@@ -175,7 +177,7 @@ def run_simulate(args: argparse.Namespace, output: Output) -> int:
     scenario = load_scenario(args.scenario, overrides(parser, args.overrides), plot=args.plot)
     result = simulate(scenario, policy=args.policy, seed=args.seed, debug=args.debug_invariants)
     output.write_result(
-        args.format, result, lambda: render_simulation(result, scenario), result.series_csv
+        args.format, result.to_dict, lambda: render_simulation(result, scenario), result.series_csv
     )
     if args.plot:
         from ..render.plots import plot_simulation
