@@ -132,3 +132,22 @@ def test_hostile_set_and_vary_values_are_one_line_and_the_input_error_status() -
         status, out, err = run(*argv)
         assert (status, out) == (EXIT_ERROR, ""), (argv[:3], err)
         assert err.count("\n") == 1 and text in err, (argv[:3], err)
+
+
+def test_control_characters_from_a_scenario_never_reach_the_terminal() -> None:
+    name = "name=evil\x1b[31m\nFAKE LINE\u202e"
+    status, out, err = run("simulate", "seed-5-nodes", "--set", name, "--set", "description=")
+    assert (status, err) == (EXIT_OK, "")
+    assert "\x1b" not in out and "\u202e" not in out and "FAKE LINE" not in out.splitlines()[1]
+    assert (
+        out.splitlines()[0]
+        == "scenario evil\\x1b[31m\\nFAKE LINE\\u202e: evil\\x1b[31m\\nFAKE LINE\\u202e"
+    )
+    status, out, err = run(
+        "bench-policies", "seed-5-nodes", "--seeds", "1", "--policies", "lowest",
+        "--set", name, "--vary", "description=a,b\x1b[2J",
+    )  # fmt: skip
+    assert status == EXIT_OK, err
+    assert "\x1b" not in out and "\u202e" not in out
+    assert out.startswith("scenario evil\\x1b[31m\\nFAKE LINE\\u202e: 1 policy")
+    assert "lowest, description=b\\x1b[2J" in out

@@ -10,7 +10,7 @@ import argparse
 from typing import Any
 
 from ..policies import policy_names
-from ..render.terminal import COLOR_MODES
+from ..render.terminal import COLOR_MODES, printable
 from ..sim import Scenario, parse_value
 from ..sim.bench import bench
 from ..sim.executors import make_executor
@@ -174,7 +174,7 @@ def run_bench_policies(args: argparse.Namespace, output: Output) -> int:
     elif args.format == "csv":
         output.write(result.to_csv())
     else:
-        output.write(result.table())
+        output.write(result.table(printable))
     if args.plot:
         from ..render.plots import plot_bench
 

@@ -11,6 +11,7 @@ import textwrap
 from typing import Any
 
 from ..policies import policy_names
+from ..render.terminal import printable
 from ..sim import Scenario, SimResult, parse_value, simulate
 from .output import Output
 
@@ -125,7 +126,8 @@ def render_simulation(result: SimResult, scenario: Scenario) -> str:
     icb = s["first_insufficient_cidr_blocks_s"]
     fails = s["failures"]
     lines = [
-        f"scenario {result.scenario}: {scenario.description or scenario.name}",
+        f"scenario {printable(result.scenario)}: "
+        f"{printable(scenario.description or scenario.name)}",
         f"policy {result.policy}, seed {result.seed}, {_fmt(scenario.duration_s)} s simulated, "
         f"{s['events']:,} events",
         "",
