@@ -87,3 +87,19 @@ def test_a_bad_trace_file_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main(["replay", str(bad), *FILES]) == 3
     err = capsys.readouterr().err
     assert err == f"subnetfrag: error: {bad} record 0 (eventID e-9) lacks networkInterfaceId\n"
+
+
+def test_control_characters_in_the_trace_never_reach_the_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    trail = json.loads((FIX / "trail.json").read_text())
+    for record in trail["Records"]:
+        if record.get("errorCode"):
+            record["errorCode"] += "\x1b[31m\nFAKE\u202e"
+    (tmp_path / "evil.json").write_text(json.dumps(trail))
+    assert main(["replay", str(tmp_path / "evil.json"), *FILES, "--color", "never"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\u202e" not in out
+    assert not any(line.startswith("FAKE") for line in out.splitlines())
+    assert "recorded failures: DryRunOperation\\x1b[31m\\nFAKE\\u202e 1, " in out
+    assert "(+2m): InsufficientCidrBlocks\\x1b[31m\\nFAKE\\u202e 1" in out
