@@ -102,4 +102,4 @@ def test_control_characters_in_the_trace_never_reach_the_terminal(
     assert "\x1b" not in out and "\u202e" not in out
     assert not any(line.startswith("FAKE") for line in out.splitlines())
     assert "recorded failures: DryRunOperation\\x1b[31m\\nFAKE\\u202e 1, " in out
-    assert "(+2m): InsufficientCidrBlocks\\x1b[31m\\nFAKE\\u202e 1" in out
+    assert ", InsufficientCidrBlocks\\x1b[31m\\nFAKE\\u202e 1\n" in out
