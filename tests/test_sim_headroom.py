@@ -7,6 +7,7 @@ import contextlib
 import io
 import itertools
 import json
+from pathlib import Path
 
 import pytest
 
@@ -142,3 +143,17 @@ def test_the_command_prints_the_library_answer() -> None:
     status, _, err = run("headroom", "--example", "--instance-type", "m5.large",
                          "--pods-per-node", "300")  # fmt: skip
     assert status == EXIT_ERROR and err.count("\n") == 1 and "pods_per_node 300" in err
+
+
+def test_the_text_escapes_subnet_ids_from_the_input(tmp_path: Path) -> None:
+    evil = "subnet-0aaa\x1b[31m\nFAKE"
+    subnets = {"Subnets": [{"SubnetId": evil, "CidrBlock": "10.1.0.0/24",
+                            "AvailableIpAddressCount": 251}]}  # fmt: skip
+    (tmp_path / "s.json").write_text(json.dumps(subnets))
+    (tmp_path / "e.json").write_text(json.dumps({"NetworkInterfaces": []}))
+    status, out, err = run("headroom", "--subnets", str(tmp_path / "s.json"), "--enis",
+                           str(tmp_path / "e.json"), "--instance-type", "m5.large",
+                           "--runs", "2")  # fmt: skip
+    assert status == EXIT_OK, err
+    assert "\x1b" not in out
+    assert out.splitlines()[0] == "subnet-0aaa\\x1b[31m\\nFAKE  10.1.0.0/24"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..render.terminal import printable
 from ..sim.headroom import HeadroomFigures, HeadroomResult, headroom
 from ..sim.scenario import SUBNET_SELECTIONS
 from .cni_options import add_cni_options, cni_settings
@@ -92,7 +93,7 @@ def render_headroom(result: HeadroomResult) -> str:
     """The text form: one block per subnet, then the set's when there are
     several. O(subnets)."""
     chunks = [
-        _line(f"{sid}  {cidr}", fig, result.pods_per_node, result.instance_type)
+        _line(f"{printable(sid)}  {cidr}", fig, result.pods_per_node, result.instance_type)
         for sid, cidr, fig in result.subnets
     ]
     if len(result.subnets) > 1:
