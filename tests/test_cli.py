@@ -6,6 +6,7 @@ commands print can be checked against the library's own answer.
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 from collections.abc import Iterator
@@ -975,3 +976,30 @@ def test_max_pods_expression_option(capsys: pytest.CaptureFixture[str]) -> None:
         capsys, "max-pods", "m5.large", "--bootstrap", "al2", "--max-pods-expression", "1"
     )
     assert status == 2 and "needs --bootstrap al2023" in err
+
+
+class _FullDisk(io.StringIO):
+    """A stdout on a full disk: writing (or only flushing) fails with ENOSPC."""
+
+    def __init__(self, fail_on: str) -> None:
+        super().__init__()
+        self.fail_on = fail_on
+
+    def write(self, text: str) -> int:
+        if self.fail_on == "write":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return super().write(text)
+
+    def flush(self) -> None:
+        if self.fail_on == "flush":
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize("fail_on", ["write", "flush"])
+def test_an_unwritable_stdout_is_an_input_output_error_not_a_bug(
+    fail_on: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdout", _FullDisk(fail_on))
+    assert main(["analyze", "--example"]) == EXIT_ERROR
+    err = capsys.readouterr().err
+    assert err == "subnetfrag: error: cannot write standard output: No space left on device\n"
