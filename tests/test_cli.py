@@ -423,7 +423,8 @@ def test_advise_json_and_options(capsys: pytest.CaptureFixture[str]) -> None:
     (doc,) = json.loads(out)
     assert set(doc) == {
         "subnet_id", "cidr", "name", "availability_zone", "vpc_id", "want", "free_prefixes",
-        "meets_goal", "leaked_enis", "plan", "actions", "reservation", "aws_cli", "terraform",
+        "meets_goal", "input_complete", "leaked_enis", "plan", "actions", "reservation", "aws_cli",
+        "terraform",
     }  # fmt: skip
     aws = next(iter(load_example()))
     assert (doc["want"], doc["free_prefixes"], doc["meets_goal"]) == (3, 6, True)
@@ -868,6 +869,24 @@ def test_check_fails_an_incomplete_subnet_with_its_own_status(
     # ... and a threshold it fails even so fails it: 1 wins over 4.
     status, out, _ = run(capsys, *argv[:-1], "15")
     assert status == EXIT_CHECK_FAILED and out.startswith(f"FAIL {B} ")
+
+
+def test_advise_does_not_say_an_incomplete_subnet_meets_the_goal(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    argv = ["advise", *_wrong_region_files(tmp_path, 251 - 120), "--want", "8"]
+    status, out, _ = run(capsys, *argv)
+    assert status == EXIT_OK
+    assert "meets the goal" not in out
+    assert "goal unknown: 14 free /28 prefixes in the addresses read, at least the 8" in out
+    (doc,) = json.loads(run(capsys, *argv, "--format", "json")[1])
+    assert doc["meets_goal"] is None and doc["input_complete"] is False
+    # A goal missed even on what was read is missed: false, not unknown.
+    (doc,) = json.loads(run(capsys, *argv[:-1], "15", "--format", "json")[1])
+    assert doc["meets_goal"] is False and doc["input_complete"] is False
+    complete = ["advise", *_wrong_region_files(tmp_path, 251), "--want", "8", "--format", "json"]
+    (doc,) = json.loads(run(capsys, *complete)[1])
+    assert doc["meets_goal"] is True and doc["input_complete"] is True
 
 
 def test_check_strict_fails_on_any_warning(
