@@ -132,7 +132,11 @@ def test_the_command_prints_the_library_answer() -> None:
     settings = {**PREFIX, "warm_eni_target": 1}  # the command's defaults are plan's
     expected = headroom(subnets, instance_type="m5.large", settings=settings, pods_per_node=30,
                         runs=20, seed=4)  # fmt: skip
-    assert json.loads(out) == json.loads(json.dumps(expected.to_dict()))
+    doc = json.loads(out)
+    # The command adds whether each subnet's input is complete (the example's is).
+    assert doc.pop("input_complete") is True
+    assert [sub.pop("input_complete") for sub in doc["subnets"]] == [True]
+    assert doc == json.loads(json.dumps(expected.to_dict()))
     status, out, _ = run(*args)
     assert status == EXIT_OK
     n = expected.total.nodes
@@ -157,3 +161,32 @@ def test_the_text_escapes_subnet_ids_from_the_input(tmp_path: Path) -> None:
     assert status == EXIT_OK, err
     assert "\x1b" not in out
     assert out.splitlines()[0] == "subnet-0aaa\\x1b[31m\\nFAKE  10.1.0.0/24"
+
+
+def test_headroom_on_incomplete_input_warns_and_marks_the_figures_upper_bounds(
+    tmp_path: Path,
+) -> None:
+    # EC2 counts 120 addresses taken that no ENI read holds (an ENI file of
+    # another region): the figures are upper bounds, and the command says so.
+    subnets = {"Subnets": [{"SubnetId": "subnet-0aaa0000000000001", "CidrBlock": "10.1.0.0/24",
+                            "AvailableIpAddressCount": 251 - 120}]}  # fmt: skip
+    (tmp_path / "s.json").write_text(json.dumps(subnets))
+    (tmp_path / "e.json").write_text(json.dumps({"NetworkInterfaces": []}))
+    argv = ["headroom", "--subnets", str(tmp_path / "s.json"), "--enis", str(tmp_path / "e.json"),
+            "--instance-type", "m5.large", "--runs", "2"]  # fmt: skip
+    status, out, err = run(*argv)
+    assert status == EXIT_OK
+    assert "subnetfrag: warning: subnet-0aaa0000000000001: " in err
+    assert "the input is incomplete" in err
+    assert out.splitlines()[0] == (
+        "subnet-0aaa0000000000001  10.1.0.0/24  (at most: the input is incomplete, see the warning)"
+    )
+    status, out, _ = run(*argv, "--format", "json")
+    doc = json.loads(out)
+    assert doc["input_complete"] is False and doc["subnets"][0]["input_complete"] is False
+    subnets["Subnets"][0]["AvailableIpAddressCount"] = 251  # EC2 agrees: complete
+    (tmp_path / "s.json").write_text(json.dumps(subnets))
+    status, out, err = run(*argv)
+    assert (status, err) == (EXIT_OK, "") and "incomplete" not in out
+    doc = json.loads(run(*argv, "--format", "json")[1])
+    assert doc["input_complete"] is True and doc["subnets"][0]["input_complete"] is True

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Collection
 
 from ..render.terminal import printable
 from ..sim.headroom import HeadroomFigures, HeadroomResult, headroom
@@ -89,17 +90,29 @@ def _line(label: str, fig: HeadroomFigures, pods_per_node: int, instance_type: s
     )
 
 
-def render_headroom(result: HeadroomResult) -> str:
+_INCOMPLETE = "  (at most: the input is incomplete, see the warning)"
+
+
+def render_headroom(result: HeadroomResult, incomplete: Collection[str] = ()) -> str:
     """The text form: one block per subnet, then the set's when there are
-    several. O(subnets)."""
+    several. A subnet whose id is in ``incomplete`` (its input misses
+    addresses EC2 counts as taken) is marked: its figures are upper bounds.
+    O(subnets)."""
     chunks = [
-        _line(f"{printable(sid)}  {cidr}", fig, result.pods_per_node, result.instance_type)
+        _line(
+            f"{printable(sid)}  {cidr}{_INCOMPLETE if sid in incomplete else ''}",
+            fig,
+            result.pods_per_node,
+            result.instance_type,
+        )
         for sid, cidr, fig in result.subnets
     ]
     if len(result.subnets) > 1:
+        some = any(sid in incomplete for sid, _, _ in result.subnets)
         chunks.append(
             _line(
-                f"all {len(result.subnets)} subnets ({result.subnet_selection})",
+                f"all {len(result.subnets)} subnets ({result.subnet_selection})"
+                + (_INCOMPLETE if some else ""),
                 result.total,
                 result.pods_per_node,
                 result.instance_type,
@@ -111,8 +124,9 @@ def render_headroom(result: HeadroomResult) -> str:
 def run_headroom(args: argparse.Namespace, output: Output) -> int:
     """Run ``headroom``; returns the exit status (0)."""
     state = load_state(args)
-    for warning in state.warnings:
+    for warning in state.all_warnings():  # each subnet's too: incomplete input
         output.warn(warning)
+    incomplete = {s.subnet_id for s in state if s.input_incomplete}
     result = headroom(
         [s.subnet for s in state],
         instance_type=args.instance_type,
@@ -123,7 +137,11 @@ def run_headroom(args: argparse.Namespace, output: Output) -> int:
         subnet_selection=args.subnet_selection,
     )
     if args.format == "json":
-        output.write(json.dumps(result.to_dict(), indent=2) + "\n")
+        doc = result.to_dict()
+        for sub in doc["subnets"]:
+            sub["input_complete"] = sub["subnet_id"] not in incomplete
+        doc["input_complete"] = not incomplete
+        output.write(json.dumps(doc, indent=2) + "\n")
     else:
-        output.write(render_headroom(result))
+        output.write(render_headroom(result, incomplete))
     return 0
