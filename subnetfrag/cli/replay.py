@@ -200,6 +200,7 @@ def run_replay(args: argparse.Namespace, output: Output) -> int:
         reserve=args.reserve,
         subnet_ids=args.subnet_ids,
         seed=args.seed,
+        warn=output.warn,
     )
     if args.format == "json":
         output.write(json.dumps(result.to_dict(), indent=2) + "\n")
