@@ -1022,3 +1022,35 @@ def test_an_unwritable_stdout_is_an_input_output_error_not_a_bug(
     assert main(["analyze", "--example"]) == EXIT_ERROR
     err = capsys.readouterr().err
     assert err == "subnetfrag: error: cannot write standard output: No space left on device\n"
+
+
+@pytest.mark.parametrize("which", ["subnets", "enis", "reservations"])
+@pytest.mark.parametrize(
+    ("bad", "says"),
+    [
+        ("garbage", "not UTF-8 or UTF-16 text"),
+        ("empty", ": empty (expected"),
+        ("directory", "Is a directory"),
+        ("missing", "No such file or directory"),
+    ],
+)
+def test_unreadable_input_files_are_one_line_and_the_input_error_status(
+    capsys: pytest.CaptureFixture[str],
+    files: dict[str, str],
+    tmp_path: Path,
+    which: str,
+    bad: str,
+    says: str,
+) -> None:
+    path = tmp_path / f"bad-{bad}"
+    if bad == "garbage":
+        path.write_bytes(bytes(range(0x80, 0x100)) * 16)
+    elif bad == "empty":
+        path.write_bytes(b"")
+    elif bad == "directory":
+        path.mkdir()
+    for command in (["analyze"], ["check", "--min-free-prefixes", "1"], ["advise"]):
+        status, out, err = run(capsys, *command, *file_args({**files, which: str(path)}))
+        assert (status, out) == (EXIT_ERROR, ""), (command, err)
+        assert err.startswith("subnetfrag: error: ") and err.count("\n") == 1
+        assert says in err and str(path) in err
