@@ -1,36 +1,31 @@
 """Capacity planning: the addresses and /28s an EKS cluster holds, and the
 smallest subnet (and secondary CIDR) that fits them.
 
-:func:`plan_capacity` follows the VPC CNI's warm-pool rules (amazon-vpc-cni-k8s
-``docs/prefix-and-ip-target.md`` and ``docs/eni-and-ip-target.md``; see
-docs/vpc.md) for nodes that all run the same number of pods, at steady state:
+Why a simulation of one node rather than closed formulas: the VPC CNI's own
+documentation (amazon-vpc-cni-k8s ``docs/prefix-and-ip-target.md``,
+``docs/eni-and-ip-target.md``) gives its rules by example, and some of its rows
+disagree with its code (docs/vpc.md lists them). :func:`plan_capacity` runs one
+node through :class:`~subnetfrag.ipamd.NodeIpam`, the model of ipamd's code, on a
+:class:`~subnetfrag.ipamd.CountingAllocator`, and multiplies it out: nodes of one
+kind are identical. What follows for a node with p pods (the plan's steps show
+each rule applied, and docs/vpc.md cites the code):
 
-Prefix mode (``prefix_delegation=True``), per node, with p pods:
-
-- pods fill prefixes: ceil(p / 16) prefixes are in use; a prefix with even one
-  address in use is not free;
-- ``WARM_PREFIX_TARGET`` = w: ceil(p / 16) + w prefixes;
-- ``WARM_IP_TARGET`` = W and/or ``MINIMUM_IP_TARGET`` = M, when either is set,
-  override it and count addresses rounded up to whole prefixes: the smallest n
-  with 16n - p >= W and 16n >= M, i.e. max(ceil(p / 16), ceil((p + W) / 16),
-  ceil(M / 16)) (an unset target counts as 0);
-- each ENI holds (IPv4 per ENI - 1) prefixes, its primary address taking a slot;
-  every slot of the attached ENIs is used before another ENI is attached, so a
-  node attaches ceil(n / (IPv4 per ENI - 1)) ENIs (at least one);
-- every ENI's primary address is a /32 from its subnet; the node's own address
-  is its primary ENI's primary address.
-
-Secondary-IP mode: s = IPv4 per ENI - 1 addresses per ENI; ``WARM_ENI_TARGET`` =
-e keeps e whole ENIs of free addresses: ceil(p / s) + e ENIs, each with all s
-addresses; ``WARM_IP_TARGET`` / ``MINIMUM_IP_TARGET`` override it: max(p + W, M)
-addresses on ceil(that / s) ENIs.
-
-Custom networking: the primary ENI stays in the node's subnet and carries no pod;
-the pod ENIs (with their primary addresses and every pod address) live in the pod
-subnet, usually in a secondary CIDR block.
-
-A node never holds more than its ENIs allow: the warm pool stops at the last
-slot (the plan says so). More pods than that is an error.
+- prefix mode, ``WARM_PREFIX_TARGET`` = w: ceil(p / 16) + w prefixes (a prefix
+  with one address in use is not free); ``WARM_IP_TARGET`` = W and/or
+  ``MINIMUM_IP_TARGET`` = M override it: max(ceil(p / 16), ceil((p + W) / 16),
+  ceil(M / 16)) prefixes, except that M without W never grows past M;
+- secondary-IP mode with s = IPv4 per ENI - 1 slots per ENI, ``WARM_ENI_TARGET``
+  = e: ceil(p / s) + e whole ENIs (e = 0: floor(p / s) + 1, the pool growing
+  only when no address is free); with IP targets max(p + W, M) /32s;
+- the pool stops growing once the node holds as many addresses as its max pods
+  (``isDatastorePoolTooLow``), and at the last ENI slot (``MAX_ENI`` and the
+  trunk ENI of security groups for pods take slots); the kubelet admits max
+  pods - 2 pods that need an address. Pods beyond any of these get no address:
+  the plan counts them (``pods_without_address``) and says why (``warnings``);
+- every ENI's primary address is a /32 of its subnet; the node's own address
+  is its primary ENI's. With custom networking the primary ENI stays in the
+  node's subnet and carries no pod; the pod ENIs (their primary addresses and
+  every pod address) live in the pod subnet, usually in a secondary CIDR block.
 """
 
 from __future__ import annotations
@@ -51,8 +46,7 @@ from .ipamd import (
     CountingAllocator,
     NodeIpam,
 )
-from .maxpods import BOOTSTRAPS, HOST_NETWORK_PODS, IPS_PER_PREFIX
-from .maxpods import max_pods as max_pods_value
+from .maxpods import BOOTSTRAPS, HOST_NETWORK_PODS, IPS_PER_PREFIX, MaxPods, max_pods_for_node
 from .subnet import MAX_PREFIXLEN, MIN_PREFIXLEN
 
 __all__ = [
@@ -234,6 +228,7 @@ WARNING_CODES: tuple[str, ...] = (
     "max-pods-exceeded",
     "eni-slots-exhausted",
     "max-pods-ignores-prefix-delegation",
+    "max-pods-ignores-custom-networking-or-max-eni",
     "trunk-eni-not-in-max-pods",
     "warm-ip-target-without-minimum-ip-target",
 )
@@ -463,8 +458,8 @@ def plan_capacity(
     range: ``nodes``, ``pods_per_node`` and the targets up to 2**32, ENI limits
     up to 64 ENIs x 64 IPv4; both or neither of ``instance_type`` and
     ``eni_limits``; a target combination the CNI documents as unsupported: both
-    IP targets 0, or ``WARM_PREFIX_TARGET``/``WARM_ENI_TARGET`` 0 when in
-    effect; a node with no slot for pods; an unknown ``bootstrap``),
+    IP targets 0, or ``WARM_PREFIX_TARGET`` 0 when in effect; a node with no
+    slot for pods; an unknown ``bootstrap``),
     :class:`~subnetfrag.instances.UnknownInstanceType` and
     :class:`~subnetfrag.maxpods.PrefixDelegationUnsupported` (prefix mode on a
     type neither Nitro nor bare metal). O(1) in ``nodes`` and in the pods
@@ -510,11 +505,6 @@ def plan_capacity(
             "(docs/prefix-and-ip-target.md); set it to 1 or more, or set WARM_IP_TARGET / "
             "MINIMUM_IP_TARGET"
         )
-    if not prefix_delegation and not (warm_ip_target or minimum_ip_target) and warm_eni_target == 0:
-        raise InvalidCapacityArgument(
-            "WARM_ENI_TARGET=0 with no WARM_IP_TARGET or MINIMUM_IP_TARGET keeps no warm pool; "
-            "the VPC CNI documents no steady state for it: set one of the targets"
-        )
 
     steps: list[str] = []
     warnings: list[PlanWarning] = []
@@ -555,16 +545,19 @@ def plan_capacity(
             f"{', one for the trunk ENI' if security_groups_for_pods else ''})"
         )
 
-    # Max pods: given, or what the bootstrapper sets (PrefixDelegationUnsupported
-    # comes from here for prefix mode on a type without it).
-    recommended = max_pods_value(
-        limits,
-        prefix_delegation=prefix_delegation,
-        custom_networking=custom_networking,
-        max_eni=max_eni,
-        cap=limits.vcpus is not None,
-        bootstrap="al2",
-    )
+    # Max pods: given, or what the bootstrapper sets. The AL2 value is always
+    # computed: PrefixDelegationUnsupported comes from it for prefix mode on a
+    # type without it.
+    def bootstrapped(which: str) -> MaxPods:
+        return max_pods_for_node(
+            limits,
+            bootstrap=which,
+            prefix_delegation=prefix_delegation,
+            custom_networking=custom_networking,
+            max_eni=max_eni,
+        )
+
+    recommended = bootstrapped("al2")
     if max_pods is not None:
         mp, mp_rule = max_pods, "given"
     elif bootstrap is None:
@@ -573,21 +566,15 @@ def plan_capacity(
             f"EKS's recommendation, AL2 calculator: {recommended.explanation}",
         )
     else:
-        chosen = max_pods_value(
-            limits,
-            prefix_delegation=prefix_delegation,
-            custom_networking=custom_networking,
-            max_eni=max_eni,
-            cap=limits.vcpus is not None,
-            bootstrap=bootstrap,
-        )
+        chosen = bootstrapped(bootstrap)
         mp, mp_rule = chosen.max_pods, f"{bootstrap} default: {chosen.explanation}"
         if chosen.override is not None:
             code = (
-                "max-pods-ignores-prefix-delegation" if prefix_delegation else "max-pods-exceeded"
+                "max-pods-ignores-prefix-delegation"
+                if prefix_delegation
+                else "max-pods-ignores-custom-networking-or-max-eni"
             )
-            if prefix_delegation or pods_per_node + HOST_NETWORK_PODS > mp:
-                warnings.append(PlanWarning(code, chosen.notes[0]))
+            warnings.append(PlanWarning(code, chosen.notes[0]))
     pod_room = max(mp - HOST_NETWORK_PODS, 0)
     steps.append(
         f"max pods {mp} ({mp_rule}); the kubelet admits {pod_room} pods that need an address "
@@ -816,7 +803,18 @@ def _explain_pool(
             )
     else:
         got, unit = node_ipam.ips, "secondary addresses"
-        if not (wit or mit):
+        if not (wit or mit) and node_ipam.warm_eni_target == 0:
+            rule = "WARM_ENI_TARGET"
+            full = p // per_eni
+            want = (full + 1) * per_eni
+            steps.append(
+                f"per node: WARM_ENI_TARGET=0 grows the pool only when no address is free "
+                "(isDatastorePoolTooLow: warmTarget == 0 && available == 0), a whole ENI at a "
+                f"time: {_plural(p, 'pod')} fill floor({p}/{per_eni}) = {_plural(full, 'ENI')}, "
+                f"+ 1 = {_plural(full + 1, 'ENI')}, each with all {per_eni} secondary "
+                f"addresses = {want}"
+            )
+        elif not (wit or mit):
             rule, e = "WARM_ENI_TARGET", node_ipam.warm_eni_target
             used = _ceil_div(p, per_eni)
             want = (used + e) * per_eni

@@ -65,7 +65,7 @@ class UnknownInstanceType(SubnetFragError, LookupError):
         hint = (
             f"; did you mean {', '.join(suggestions)}?"
             if suggestions
-            else f"; the bundled table lists {known} types (see instance_types())"
+            else f"; the bundled table lists {known} types (see instance_types())."
         )
         super().__init__(
             f"unknown instance type {instance_type!r}{hint} For a type the table lacks, "

@@ -69,8 +69,12 @@ The rules (IPv4, the default network card):
 
 What the model leaves out: EC2's reconciliation with instance metadata
 (``nodeIPPoolReconcile``), several network cards (``ENABLE_MULTI_NIC``), ENIs
-excluded by subnet tags, IPv6, and non-schedulable or terminating nodes. ENI
-attachment is immediate.
+excluded by subnet tags or unmanaged (``unmanagedENI``), IPv6, and
+non-schedulable or terminating nodes. ENI attachment is immediate. With
+security groups for pods, ``hasRoomForEni`` keeps the trunk's slot only on a
+type the VPC resource controller marks trunking-compatible
+(``IsTrunkingCompatible``); the instance table has no such column, so the model
+keeps it on every type.
 """
 
 from __future__ import annotations
@@ -1053,13 +1057,12 @@ class NodeIpam:
 def _default_max_pods(settings: CniSettings, limits: InstanceLimits) -> int:
     """The value EKS documents to set for the mode: the AL2 calculator's
     recommendation (capped when the vCPU count is known)."""
-    from .maxpods import max_pods  # maxpods never imports this module
+    from .maxpods import max_pods_for_node  # maxpods never imports this module
 
-    return max_pods(
+    return max_pods_for_node(
         limits,
+        bootstrap="al2",
         prefix_delegation=settings.prefix_delegation and limits.prefix_delegation_supported,
         custom_networking=settings.custom_networking,
         max_eni=settings.max_eni,
-        cap=limits.vcpus is not None,
-        bootstrap="al2",
     ).max_pods

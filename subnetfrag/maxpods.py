@@ -62,6 +62,7 @@ __all__ = [
     "from_describe_instance_types",
     "max_pods",
     "max_pods_cap",
+    "max_pods_for_node",
 ]
 
 #: Addresses in one /28 prefix.
@@ -239,22 +240,69 @@ def max_pods(
         ips_per_eni=limits.ipv4_per_eni,
         max_pods=result.max_pods,
     )
-    return MaxPods(
-        instance_type=limits.instance_type,
+    return _result(
+        limits,
         max_pods=value,
         uncapped=value,
         enis=result.enis,
-        ipv4_per_eni=limits.ipv4_per_eni,
-        vcpus=limits.vcpus,
-        source=limits.source,
         explanation=(
             f"nodeadm maxPodsExpression {max_pods_expression!r} with default_enis="
             f"{limits.enis}, ips_per_eni={limits.ipv4_per_eni}, max_pods={result.max_pods} "
             f"= {value}"
         ),
         bootstrap=bootstrap,
-        notes=(),
-        override=None,
+    )
+
+
+def max_pods_for_node(
+    limits: InstanceLimits,
+    *,
+    bootstrap: str,
+    prefix_delegation: bool = False,
+    custom_networking: bool = False,
+    max_eni: int | None = None,
+) -> MaxPods:
+    """The max pods ``bootstrap`` gives a node of ``limits`` running the VPC CNI
+    with these settings: :func:`max_pods` with the AL2 110/250 cap applied
+    whenever the vCPU count is known (hand-built limits without ``vcpus`` get
+    the uncapped value rather than an error). This is the default the ipamd
+    model and the capacity planner take when no max pods is given, and the
+    value ``override`` proposes. Raises what :func:`max_pods` raises. O(1).
+    """
+    return max_pods(
+        limits,
+        prefix_delegation=prefix_delegation,
+        custom_networking=custom_networking,
+        max_eni=max_eni,
+        cap=limits.vcpus is not None,
+        bootstrap=bootstrap,
+    )
+
+
+def _result(
+    limits: InstanceLimits,
+    *,
+    max_pods: int,
+    uncapped: int,
+    enis: int,
+    explanation: str,
+    bootstrap: str,
+    notes: tuple[str, ...] = (),
+    override: int | None = None,
+) -> MaxPods:
+    """A :class:`MaxPods` for ``limits``, the instance's own fields copied in one place."""
+    return MaxPods(
+        instance_type=limits.instance_type,
+        max_pods=max_pods,
+        uncapped=uncapped,
+        enis=enis,
+        ipv4_per_eni=limits.ipv4_per_eni,
+        vcpus=limits.vcpus,
+        source=limits.source,
+        explanation=explanation,
+        bootstrap=bootstrap,
+        notes=notes,
+        override=override,
     )
 
 
@@ -394,14 +442,11 @@ def _al2(
             formula += f" (under the cap of {ceiling}: {why})"
     steps.append(formula)
 
-    return MaxPods(
-        instance_type=limits.instance_type,
+    return _result(
+        limits,
         max_pods=value,
         uncapped=uncapped,
         enis=enis,
-        ipv4_per_eni=limits.ipv4_per_eni,
-        vcpus=limits.vcpus,
-        source=limits.source,
         explanation="; ".join(steps),
         bootstrap="al2",
     )
@@ -447,7 +492,13 @@ def _eni_limited(
     notes: list[str] = []
     override: int | None = None
     if ignored:
-        al2 = _al2(limits, prefix_delegation, custom_networking, max_eni, limits.vcpus is not None)
+        al2 = max_pods_for_node(
+            limits,
+            bootstrap="al2",
+            prefix_delegation=prefix_delegation,
+            custom_networking=custom_networking,
+            max_eni=max_eni,
+        )
         if al2.max_pods != value:
             override = al2.max_pods
             notes.append(
@@ -456,14 +507,11 @@ def _eni_limited(
             )
         else:
             notes.append(f"{bootstrap}'s default ignores {' and '.join(ignored)}")
-    return MaxPods(
-        instance_type=limits.instance_type,
+    return _result(
+        limits,
         max_pods=value,
         uncapped=value,
         enis=enis,
-        ipv4_per_eni=limits.ipv4_per_eni,
-        vcpus=limits.vcpus,
-        source=limits.source,
         explanation=formula,
         bootstrap=bootstrap,
         notes=tuple(notes),

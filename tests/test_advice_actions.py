@@ -65,7 +65,7 @@ def test_lambda_takes_the_function_from_the_requester() -> None:
     ("description", "movable", "command"),
     [
         ("ELB app/web-1/50dc6c495c0c9188", True, "set-subnets"),
-        ("ELB net/ingress/63adfa", False, None),
+        ("ELB net/ingress/63adfa", True, "set-subnets"),
         ("ELB gwy/inspect/1234", False, None),
         ("ELB legacy-web", True, "detach-load-balancer-from-subnets"),
     ],
@@ -80,6 +80,23 @@ def test_load_balancers(description: str, movable: bool, command: str | None) ->
         for c in a.commands:
             words(c)
     assert a.target == description.split("/")[1] if "/" in description else "legacy-web"
+
+
+def test_a_network_load_balancer_moves_in_two_set_subnets_calls() -> None:
+    # the removal of its subnet in a zone, then the new one (ELB user guide, "Update the
+    # Availability Zones for your Network Load Balancer": two independent actions)
+    a = act(eni_id="eni-1", owner_class="elb", description="ELB net/ingress/63adfa")
+    remove, add = (words(c) for c in a.commands)
+    for w in (remove, add):
+        assert w[:3] == ["aws", "elbv2", "set-subnets"] and w[-4:] == [
+            "--region", "eu-west-1", "--profile", "ops",
+        ]  # fmt: skip
+        lookup = w[w.index("--load-balancer-arn") + 1]
+        assert lookup.startswith("$(aws elbv2 describe-load-balancers --names ingress ")
+        assert lookup.endswith(" --region eu-west-1 --profile ops)")  # the ARN of this account
+    assert "<another subnet in this zone>" not in " ".join(remove)
+    assert "<another subnet in this zone>" in " ".join(add)
+    assert a.note is not None and "VPC endpoint associations" in a.note
 
 
 def test_a_controller_made_load_balancer_says_where_its_subnets_are_set() -> None:
@@ -121,7 +138,8 @@ def test_a_detached_eni_is_deleted_whatever_its_class() -> None:
 def test_can_move_leaves_fixed_owners_in_place() -> None:
     assert can_move(Owner(owner_class="lambda"))
     assert not can_move(Owner(owner_class="nat-gateway"))
-    assert not can_move(Owner(owner_class="elb", description="ELB net/x/1"))
+    assert not can_move(Owner(owner_class="elb", description="ELB gwy/x/1"))
+    assert can_move(Owner(owner_class="elb", description="ELB net/x/1"))
     assert not can_move(Owner(owner_class="lambda", primary=True), keep_primaries=True)
     aws = next(iter(load_example()))
     plan, _ = advise_subnet(aws, want=150, prefixes=1)

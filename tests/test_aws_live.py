@@ -9,7 +9,6 @@ and response parsing) runs against a moto server started here on 127.0.0.1.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from moto.server import ThreadedMotoServer
+from moto_server import aws_client, moto_endpoint
 
 from subnetfrag.aws import AwsApiError, AwsInputError, AwsUnavailable, load_files, load_live
 
@@ -235,18 +234,8 @@ def moto_vpc() -> Iterator[dict[str, str]]:
     """A moto server on 127.0.0.1 (a free port) with a VPC of three subnets:
     s1 holds an instance, a VPC CNI ENI, a Lambda ENI and a prefix reservation; s2
     is tagged for Karpenter; s3 holds the node group and the Fargate profile."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    with pytest.MonkeyPatch.context() as mp:
-        for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
-            mp.delenv(var, raising=False)
-        mp.setenv("AWS_ENDPOINT_URL", f"http://{host}:{port}")
-        mp.setenv("AWS_ACCESS_KEY_ID", "testing")
-        mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        mp.setenv("AWS_CONFIG_FILE", os.devnull)
-        mp.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
-        ec2 = boto3.client("ec2", region_name="us-east-1")
+    with moto_endpoint():
+        ec2 = aws_client("ec2")
         vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
         ids = {"vpc": vpc}
         for name, cidr in (("s1", "10.1.0.0/24"), ("s2", "10.1.1.0/24"), ("s3", "10.1.2.0/24")):
@@ -280,7 +269,7 @@ def moto_vpc() -> Iterator[dict[str, str]]:
         ec2.create_subnet_cidr_reservation(
             SubnetId=ids["s1"], Cidr="10.1.0.128/27", ReservationType="prefix"
         )
-        eks = boto3.client("eks", region_name="us-east-1")
+        eks = aws_client("eks")
         role = "arn:aws:iam::123456789012:role/eks"
         eks.create_cluster(name="demo", roleArn=role, resourcesVpcConfig={"subnetIds": [ids["s1"]]})
         eks.create_nodegroup(
@@ -294,7 +283,6 @@ def moto_vpc() -> Iterator[dict[str, str]]:
             selectors=[{"namespace": "batch"}],
         )
         yield ids
-    server.stop()
 
 
 def test_moto_subnet_ids(moto_vpc: dict[str, str]) -> None:

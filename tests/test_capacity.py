@@ -543,7 +543,6 @@ def test_headroom_is_exact() -> None:
         {"instance_type": "m5.large", "warm_ip_target": 0, "minimum_ip_target": 0},
         {"instance_type": "m5.large", "warm_ip_target": 0},
         {"instance_type": "m5.large", "warm_prefix_target": 0},
-        {"instance_type": "m5.large", "prefix_delegation": False, "warm_eni_target": 0},
         {"instance_type": "m5.large", "prefix_delegation": 1},
         {"instance_type": "m5.large", "custom_networking": None},
         {"instance_type": "m5.large", "headroom": -0.1},
@@ -606,3 +605,95 @@ def test_warm_ip_target_alone_is_a_named_trap() -> None:
     assert both.warnings == ()
     codes = {w.code for p in (alone, both) for w in p.warnings}
     assert codes <= set(sf.capacity.WARNING_CODES)
+
+
+@pytest.mark.parametrize(("pods", "enis"), [(0, 1), (5, 1), (9, 2), (10, 2), (18, 3), (27, 3)])
+def test_warm_eni_target_zero_grows_when_nothing_is_free(pods: int, enis: int) -> None:
+    # isDatastorePoolTooLow: available < maxIPsPerENI x 0 is never true, but
+    # "warmTarget == 0 && available == 0" is: a whole ENI of 9 /32s (tryAssignIPs
+    # toAllocate = maxIPsPerENI) each time the pods use every address, so
+    # floor(p / 9) + 1 ENIs, at most the 3 of m5.large (max pods 29: 27 pods).
+    plan = plan_capacity(
+        nodes=2, pods_per_node=pods, instance_type="m5.large", prefix_delegation=False,
+        warm_eni_target=0,
+    )  # fmt: skip
+    n = plan.per_node
+    assert (n.enis, n.secondary_ips, n.pods_without_address) == (enis, 9 * enis, 0)
+    assert plan.addresses == 2 * (9 * enis + enis)
+    if pods < 27:
+        assert f"floor({pods}/9) = " in plan.explain()
+
+
+def test_bootstrap_defaults_that_ignore_the_cni_settings_are_named() -> None:
+    # al2023 (nodeadm calculateStandardMaxPods) gives m5.large 3 x 9 + 2 = 29
+    # whatever the CNI does; the AL2 calculator gives 110 in prefix mode and
+    # (3 - 1) x 9 + 2 = 20 with custom networking.
+    pd = plan_capacity(nodes=1, pods_per_node=20, instance_type="m5.large", bootstrap="al2023")
+    assert pd.max_pods == 29
+    assert [w.code for w in pd.warnings] == ["max-pods-ignores-prefix-delegation"]
+    assert "to 110 (" in pd.warnings[0].message
+    for pods, codes in (
+        (10, ["max-pods-ignores-custom-networking-or-max-eni"]),
+        # 30 pods: the kubelet refuses 3 (29 - 2 = 27 admitted), the 2 pod ENIs
+        # address 18 of those; the override is not a "max-pods-exceeded".
+        (30, ["max-pods-ignores-custom-networking-or-max-eni", "max-pods-exceeded",
+              "eni-slots-exhausted"]),
+    ):  # fmt: skip
+        cn = plan_capacity(
+            nodes=1, pods_per_node=pods, instance_type="m5.large", prefix_delegation=False,
+            custom_networking=True, bootstrap="al2023",
+        )  # fmt: skip
+        assert cn.max_pods == 29 and [w.code for w in cn.warnings] == codes
+        assert "set the NodeConfig's kubelet maxPods (or maxPodsExpression) to 20" in (
+            cn.warnings[0].message
+        )
+    assert set(sf.capacity.WARNING_CODES) >= {w.code for p in (pd, cn) for w in p.warnings}
+
+
+def test_secondary_ip_minimum_ip_target_alone_by_hand() -> None:
+    # m5.large, secondary-IP mode, MINIMUM_IP_TARGET=10 alone. datastoreTargetState:
+    # short = max(0 - 0, 10 - 0) = 10; tryAssignIPs fills the primary ENI with
+    # min(9 - 0, 10) = 9; short = 10 - 9 = 1, no slot left, so tryAllocateENI with
+    # GetENIResourcesToAllocate = min(1, 9) = 1: 10 /32s on 2 ENIs. Once held,
+    # short = max(0 - free, 10 - 10) = 0 whatever the pods: 10 of 40 get one.
+    plan = plan_capacity(
+        nodes=3, pods_per_node=40, instance_type="m5.large", prefix_delegation=False,
+        minimum_ip_target=10, max_pods=110,
+    )  # fmt: skip
+    n = plan.per_node
+    assert (n.enis, n.secondary_ips, n.pod_addresses, n.pods_without_address) == (2, 10, 10, 30)
+    assert plan.pods_without_address == 90
+    assert [w.code for w in plan.warnings] == ["minimum-ip-target-without-warm-ip-target"]
+    # With WARM_IP_TARGET=3 as well: max(20 + 3, 10) = 23 /32s on 9 + 9 + 5.
+    both = plan_capacity(
+        nodes=1, pods_per_node=20, instance_type="m5.large", prefix_delegation=False,
+        warm_ip_target=3, minimum_ip_target=10,
+    )  # fmt: skip
+    assert (both.per_node.enis, both.per_node.secondary_ips, both.warnings) == (3, 23, ())
+
+
+def test_prefix_mode_custom_networking_and_security_groups_by_hand() -> None:
+    # m5.large, prefix mode, custom networking and security groups for pods:
+    # the primary ENI (node subnet) carries nothing, the trunk takes the second
+    # slot, one pod ENI is left (hasRoomForEni: 2 < 3 once the trunk is there).
+    # Max pods (AL2): (3 - 1) x 9 x 16 + 2 = 290, capped to 110. 100 pods:
+    # ceil(100/16) + 1 = 8 wanted, but at 7 prefixes 112 >= 110 stops growth.
+    plan = plan_capacity(
+        nodes=10, pods_per_node=100, instance_type="m5.large", custom_networking=True,
+        security_groups_for_pods=True,
+    )  # fmt: skip
+    n = plan.per_node
+    assert plan.max_pods == 110
+    assert (n.enis, n.pod_enis, n.trunk_enis, n.prefixes) == (3, 1, 1, 7)
+    assert (n.pods_without_address, plan.warnings) == (0, ())
+    nodes, pods = plan.subnets
+    # Node subnet: the 10 primary ENIs; pod subnet: 70 prefixes and, per node,
+    # the trunk's and the pod ENI's primary addresses.
+    assert (nodes.prefixes, nodes.singles, pods.prefixes, pods.singles) == (0, 10, 70, 20)
+    # Max pods 250: the one pod ENI's 9 prefixes hold 144 pods, 6 of 150 get none.
+    full = plan_capacity(
+        nodes=1, pods_per_node=150, instance_type="m5.large", custom_networking=True,
+        security_groups_for_pods=True, max_pods=250,
+    )  # fmt: skip
+    assert (full.per_node.prefixes, full.per_node.pods_without_address) == (9, 6)
+    assert [w.code for w in full.warnings] == ["eni-slots-exhausted", "trunk-eni-not-in-max-pods"]

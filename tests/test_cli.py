@@ -695,6 +695,24 @@ def test_usage_errors_are_one_line_and_exit_2(
     assert ": error: " in err and "--help" in err
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["headroom", "--example", "--instance-type", "m5.large", "--seed", "x"],
+        ["simulate", "--example", "--seed", "x"],
+        ["replay", "--example", "--seed", "x"],
+        ["headroom", "--example", "--instance-type", "m5.large", "--runs", "x"],  # a count
+    ],
+    ids=lambda a: f"{a[0]} {a[-2]}",
+)
+def test_a_seed_that_is_no_integer_is_refused_in_the_same_words_as_a_count(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    status, _, err = run(capsys, *argv)
+    assert status == EXIT_USAGE
+    assert f"error: argument {argv[-2]}: not an integer: 'x' (see" in err
+
+
 @pytest.mark.parametrize("command", ["analyze", "check", "advise", "max-pods"])
 def test_help_has_an_example(capsys: pytest.CaptureFixture[str], command: str) -> None:
     status, out, _ = run(capsys, command, "--help")
@@ -995,6 +1013,90 @@ def test_max_pods_expression_option(capsys: pytest.CaptureFixture[str]) -> None:
         capsys, "max-pods", "m5.large", "--bootstrap", "al2", "--max-pods-expression", "1"
     )
     assert status == 2 and "needs --bootstrap al2023" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "remedy"),
+    [
+        (["plan", "--nodes", "1", "--pods-per-node", "1", "--instance-type"], ""),
+        (["max-pods"], "; --aws asks EC2"),
+        (["headroom", "--example", "--pods-per-node", "3", "--instance-type"], ""),
+        (["serve", "--example", "--once", "--headroom-instance-type"], ""),
+    ],
+)
+def test_unknown_instance_type_is_one_message_everywhere(
+    capsys: pytest.CaptureFixture[str], argv: list[str], remedy: str
+) -> None:
+    # Every command that takes an instance type words a type the table lacks
+    # the same way (subnetfrag/cli/instance_type.py): close names when there
+    # are some, never an empty hint, never the library's Python advice.
+    status, out, err = run(capsys, *argv, "m5.lrage")
+    assert (status, out) == (3, "")
+    assert err == (
+        "subnetfrag: error: unknown instance type 'm5.lrage': did you mean m5.large, "
+        f"m5n.large, m5d.large, m5a.large, m5.xlarge? (not in the bundled table{remedy})\n"
+    )
+    status, out, err = run(capsys, *argv, "zz")
+    assert (status, out) == (3, "")
+    assert err == (
+        f"subnetfrag: error: unknown instance type 'zz': not in the bundled table{remedy}\n"
+    )
+
+
+def test_plan_text_counts_one_in_the_singular(capsys: pytest.CaptureFixture[str]) -> None:
+    # One node, one pod, WARM_IP_TARGET=MINIMUM_IP_TARGET=1: one prefix and one
+    # /32 (the ENI's primary); the summary said "1 pods", "1 prefixes", "1 /32s".
+    status, out, _ = run(
+        capsys, "plan", "--instance-type", "m5.large", "--nodes", "1", "--pods-per-node", "1",
+        "--prefix-delegation", "--warm-ip-target", "1", "--minimum-ip-target", "1",
+    )  # fmt: skip
+    assert status == 0
+    head = out.split("steps:")[0]
+    assert head.splitlines()[:4] == [
+        "1 x m5.large, 1 pod per node, prefix mode, max pods 110",
+        "  per node: 1 ENI, 1 prefix, 17 addresses held (1 pod, 15 unused, 1 ENI primary)",
+        "  cluster: 1 prefix, 17 addresses held, 0 pods without an address",
+        "  nodes and pods subnet: /26 (1 prefix and 1 /32)",
+    ]
+
+
+def test_max_pods_names_the_expression_not_the_default(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A maxPodsExpression's value is not nodeadm's default: the rule says so.
+    status, out, _ = run(capsys, "max-pods", "m5.large", "--max-pods-expression", "max_pods * 2")
+    assert status == 0
+    assert out.splitlines()[0] == (
+        "m5.large: max pods 58 (secondary-IP mode; AL2023 nodeadm maxPodsExpression)"
+    )
+    status, out, _ = run(capsys, "max-pods", "m5.large")
+    assert out.splitlines()[0] == (
+        "m5.large: max pods 29 (secondary-IP mode; AL2023 nodeadm default)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "rule"),
+    [
+        (["--no-cap"], "al2"),
+        (["--no-cap", "--bootstrap", "karpenter"], "al2"),
+        (["--reserved-enis", "1"], "karpenter"),
+        (["--reserved-enis", "1", "--bootstrap", "al2"], "karpenter"),
+        (["--max-pods-expression", "1", "--bootstrap", "karpenter"], "al2023"),
+    ],
+)
+def test_max_pods_options_of_another_rule_are_usage_errors(
+    capsys: pytest.CaptureFixture[str], extra: list[str], rule: str
+) -> None:
+    # --no-cap (the calculator's --show-max-allowed), --reserved-enis
+    # (Karpenter's RESERVED_ENIS) and --max-pods-expression (nodeadm's) change
+    # one rule only; under another they were silently ignored.
+    status, out, err = run(capsys, "max-pods", "m5.large", *extra)
+    assert (status, out) == (2, "") and err.count("\n") == 1
+    assert f"it needs --bootstrap {rule}" in err
+    ok = [a for a in extra if a not in ("--bootstrap", "karpenter", "al2")]
+    status, _, _ = run(capsys, "max-pods", "m5.large", *ok, "--bootstrap", rule)
+    assert status == 0
 
 
 class _FullDisk(io.StringIO):

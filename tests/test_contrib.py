@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import promql_parser
 import pytest
 import yaml
 
@@ -23,6 +24,7 @@ from subnetfrag.render.prometheus import (
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = ROOT / "contrib" / "grafana" / "subnetfrag-dashboard.json"
 ALERTS = ROOT / "contrib" / "prometheus" / "subnetfrag-alerts.yml"
+CLI_DOC = ROOT / "docs" / "cli.md"
 _METRIC = re.compile(r"\bsubnetfrag_[a-zA-Z0-9_]+")
 _SELECTOR = re.compile(r"\b(subnetfrag_[a-zA-Z0-9_]+)\{([^}]*)\}")
 _MATCHER = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"(?:[^"\\]|\\.)*"\s*,?')
@@ -53,8 +55,23 @@ def expressions(node: Any) -> Iterator[str]:
             yield from expressions(item)
 
 
+_LABEL_VALUES = re.compile(r"^label_values\((.*),\s*[a-zA-Z_][a-zA-Z0-9_]*\)$", re.DOTALL)
+
+
+def parse_promql(expr: str) -> object:
+    """``expr`` parsed by a real PromQL parser (a Grafana template query
+    ``label_values(SELECTOR, label)`` by its selector); a syntax error fails."""
+    m = _LABEL_VALUES.match(expr.strip())
+    try:
+        return promql_parser.parse(m.group(1) if m else expr)
+    except ValueError as exc:
+        raise AssertionError(f"{expr!r} is not valid PromQL: {exc}") from None
+
+
 def check_expression(expr: str) -> set[str]:
-    """The metrics ``expr`` uses; fails on an unknown metric or label."""
+    """The metrics ``expr`` uses; fails on invalid PromQL or on an unknown
+    metric or label."""
+    parse_promql(expr)
     used = set(_METRIC.findall(expr))
     unknown = used - set(SPECS)
     assert not unknown, f"{expr!r} uses metrics subnetfrag does not publish: {unknown}"
@@ -87,6 +104,31 @@ def test_the_dashboard_refers_only_to_published_metrics() -> None:
     } <= used
 
 
+def test_a_merged_table_joins_the_same_labels_in_every_query() -> None:
+    """Grafana's merge puts two queries' values on one row only when their
+    other columns agree: every query of such a table carries the same labels
+    (the same join with the info metric, which also drops ``__name__``), and
+    an ``organize`` step names each value column."""
+    dash = json.loads(DASHBOARD.read_text(encoding="utf-8"))
+    merged = [
+        p
+        for p in dash["panels"]
+        if any(t["id"] == "merge" for t in p.get("transformations", ()))
+    ]
+    assert merged
+    for panel in merged:
+        joins = set()
+        for target in panel["targets"]:
+            tree: Any = parse_promql(target["expr"])
+            assert isinstance(tree, promql_parser.BinaryExpr), target["expr"]
+            assert tree.rhs.name == "subnetfrag_subnet_info", target["expr"]
+            joins.add(str(tree.modifier))
+        assert len(joins) == 1, f"{panel['title']}: the queries join different labels: {joins}"
+        (organize,) = [t for t in panel["transformations"] if t["id"] == "organize"]
+        names = organize["options"]["renameByName"]
+        assert {f"Value #{t['refId']}" for t in panel["targets"]} <= set(names)
+
+
 def test_the_alert_rules_refer_only_to_published_metrics() -> None:
     doc = yaml.safe_load(ALERTS.read_text(encoding="utf-8"))
     rules = [rule for group in doc["groups"] for rule in group["rules"]]
@@ -103,9 +145,29 @@ def test_the_alert_rules_refer_only_to_published_metrics() -> None:
     assert 'subnetfrag_headroom_nodes{quantile="0.1"} < 5' in low["expr"]
 
 
+def test_the_rules_docs_cli_md_quotes_are_the_contrib_ones() -> None:
+    doc = CLI_DOC.read_text(encoding="utf-8")
+    opening = doc.index("```yaml\n", doc.index("Example alert rules")) + len("```yaml\n")
+    block = doc[opening : doc.index("```", opening)]
+    quoted = yaml.safe_load(block)
+    rules = {
+        r["alert"]: r
+        for g in yaml.safe_load(ALERTS.read_text(encoding="utf-8"))["groups"]
+        for r in g["rules"]
+    }
+    assert quoted
+    for rule in quoted:
+        assert rule["alert"] in rules, f"docs/cli.md quotes {rule['alert']}, not in contrib/"
+        full = rules[rule["alert"]]
+        assert rule.get("for") == full.get("for"), rule["alert"]
+        assert " ".join(rule["expr"].split()) in " ".join(full["expr"].split()), rule["alert"]
+
+
 @pytest.mark.parametrize(
     "bad",
     [
+        "subnetfrag_free_prefixes <",  # not PromQL
+        "sum by (subnet_id (subnetfrag_free_prefixes)",
         "subnetfrag_blocks > 0",  # a name from before the renaming
         'subnetfrag_free_prefixes{zone="a"}',
         "sum by (owner) (subnetfrag_owner_addresses)",

@@ -71,3 +71,13 @@ def test_readme_python_examples_run_and_print_what_they_say() -> None:
         for promised in re.findall(r"print\(.*\)\s+#\s*->\s*(.+)$", body, re.MULTILINE):
             expected = promised.split("...")[0].strip()
             assert expected in out.getvalue(), (expected, out.getvalue())
+
+
+def test_every_plan_warning_code_is_in_the_vpc_page() -> None:
+    # docs/vpc.md's "Warnings" table is the codes' documentation (PlanWarning).
+    from subnetfrag.capacity import WARNING_CODES
+
+    text = (ROOT / "docs" / "vpc.md").read_text(encoding="utf-8")
+    table = text.split("### Warnings", 1)[1].split("###", 1)[0]
+    rows = {line.split("`")[1] for line in table.splitlines() if line.startswith("| `")}
+    assert rows == set(WARNING_CODES)

@@ -19,11 +19,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
+from moto_server import aws_client, moto_endpoint
 from test_render_prometheus import Family, parse_exposition
 
+import subnetfrag as sf
 from subnetfrag.aws import load_files
 from subnetfrag.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, main
 from subnetfrag.cli.parser import build_parser
@@ -415,25 +415,14 @@ def test_a_signal_stops_serve_cleanly(sig: signal.Signals) -> None:
 @pytest.fixture(scope="module")
 def moto_subnet() -> Iterator[dict[str, str]]:
     """A moto server on a free 127.0.0.1 port with one /24 and one ENI."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    with pytest.MonkeyPatch.context() as mp:
-        for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
-            mp.delenv(var, raising=False)
-        mp.setenv("AWS_ENDPOINT_URL", f"http://{host}:{port}")
-        mp.setenv("AWS_ACCESS_KEY_ID", "testing")
-        mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        mp.setenv("AWS_CONFIG_FILE", os.devnull)
-        mp.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
-        ec2 = boto3.client("ec2", region_name="us-east-1")
+    with moto_endpoint():
+        ec2 = aws_client("ec2")
         vpc = ec2.create_vpc(CidrBlock="10.3.0.0/16")["Vpc"]["VpcId"]
         sid = ec2.create_subnet(VpcId=vpc, CidrBlock="10.3.0.0/24", AvailabilityZone="us-east-1a")[
             "Subnet"
         ]["SubnetId"]
         ec2.create_network_interface(SubnetId=sid, PrivateIpAddress="10.3.0.20")
         yield {"vpc": vpc, "subnet": sid}
-    server.stop()
 
 
 def test_serve_reads_aws_again_on_every_refresh(moto_subnet: dict[str, str]) -> None:
@@ -455,7 +444,7 @@ def test_serve_reads_aws_again_on_every_refresh(moto_subnet: dict[str, str]) -> 
         )
         assert fams["subnetfrag_allocated_addresses"].value(subnet_id=sid) == 1
         assert fams["subnetfrag_free_prefixes"].value(subnet_id=sid) == 13  # .16/28 spoiled
-        ec2 = boto3.client("ec2", region_name="us-east-1")
+        ec2 = aws_client("ec2")
         ec2.create_network_interface(SubnetId=sid, PrivateIpAddress="10.3.0.40")
         assert exporter.refresh()
         fams = scrape(server.url)
@@ -502,13 +491,28 @@ def test_headroom_gauges_are_the_headroom_figures(capsys: pytest.CaptureFixture[
     assert "headroom" not in capsys.readouterr().out
 
 
-def test_an_unknown_headroom_instance_type_fails_before_serving(
-    capsys: pytest.CaptureFixture[str],
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--headroom-instance-type", "m5.larg"], "unknown instance type 'm5.larg': did you"),
+        (  # else every refresh would fail on it, for as long as the exporter runs
+            ["--headroom-instance-type", "m5.large", "--headroom-pods-per-node", "28"],
+            "pods_per_node 28 is more than a m5.large node admits (27",
+        ),
+    ],
+)
+def test_impossible_headroom_arguments_fail_before_serving(
+    capsys: pytest.CaptureFixture[str], options: list[str], message: str
 ) -> None:
-    argv = ["serve", "--example", "--listen", "127.0.0.1:0", "--headroom-instance-type", "m5.larg"]
+    from subnetfrag.cli.output import CommandError
+    from subnetfrag.cli.serve import _headroom
+
+    argv = ["serve", "--example", "--listen", "127.0.0.1:0", *options]
+    with pytest.raises((sf.SubnetFragError, CommandError), match=re.escape(message)):
+        _headroom(build_parser("test").parse_args(argv))
     assert main(argv) == EXIT_ERROR
     err = capsys.readouterr().err
-    assert err.startswith("subnetfrag: error: unknown instance type 'm5.larg'")
+    assert err.startswith(f"subnetfrag: error: {message}")
     assert err.count("\n") == 1
 
 

@@ -98,7 +98,9 @@ def test_unknown_type_without_close_names_says_how_many_are_known() -> None:
     with pytest.raises(UnknownInstanceType) as caught:
         lookup("qqqqqqqqqqqqqqqq")
     assert caught.value.suggestions == []
-    assert f"lists {len(instance_types())} types" in str(caught.value)
+    assert f"lists {len(instance_types())} types (see instance_types()). For a type" in str(
+        caught.value
+    )  # two sentences, not run together
 
 
 def test_lookup_of_a_non_string_is_unknown_not_a_crash() -> None:

@@ -88,8 +88,10 @@ T3_SMALL = [
     (None, 1, 1, 5, 1, 1),
     (None, 1, 1, 17, 1, 2),
     (None, 1, 1, 58, 2, 4),  # 64 - 58 = 6 >= 1
-    # The doc's row says 1 prefix for 0 pods; MINIMUM_IP_TARGET=20 needs
-    # short = 20 - 16 = 4 more IPs, ceil(4/16) = 1 more prefix: 2.
+    # The doc's row says 1 prefix for 0 pods; the code (datastoreTargetState,
+    # ipamd.go lines 2198-2214): short = max(7 - 0, 20 - 0) = 20 IPs,
+    # DivCeil(20, 16) = 2 prefixes at once; holding 32, short = 0 and
+    # overPrefix = min(..., 2 - ceil(20/16)) = 0: 2 stay.
     (None, 7, 20, 0, 1, 2),
     (None, 7, 20, 5, 1, 2),
     (None, 7, 20, 17, 1, 2),  # 32 - 17 = 15 >= 7

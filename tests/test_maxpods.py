@@ -554,3 +554,30 @@ def test_docs_examples_run() -> None:
     result = doctest.testfile(str(path), module_relative=False, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 5
     assert result.failed == 0
+
+
+def test_max_pods_for_node_is_the_default_everywhere() -> None:
+    # One rule for "what the bootstrapper sets": capped when the vCPU count is
+    # known, uncapped (not an error) without it. The ipamd model and the planner
+    # take it when no max pods is given.
+    from subnetfrag.capacity import plan_capacity
+    from subnetfrag.ipamd import CniSettings, CountingAllocator, NodeIpam
+    from subnetfrag.maxpods import max_pods_for_node
+
+    m5 = lookup("m5.large")
+    assert max_pods_for_node(m5, bootstrap="al2", prefix_delegation=True).max_pods == 110
+    assert max_pods_for_node(m5, bootstrap="al2023", prefix_delegation=True).max_pods == 29
+    bare = InstanceLimits("no vcpus", enis=3, ipv4_per_eni=10)
+    assert max_pods_for_node(bare, bootstrap="al2", prefix_delegation=True).max_pods == 434
+    for limits in (m5, bare):
+        for pd, cn, me in ((True, False, None), (False, True, None), (False, False, 2)):
+            want = max_pods_for_node(
+                limits, bootstrap="al2", prefix_delegation=pd, custom_networking=cn, max_eni=me
+            ).max_pods
+            settings = CniSettings(prefix_delegation=pd, custom_networking=cn, max_eni=me)
+            assert NodeIpam(settings, limits, CountingAllocator()).max_pods == want
+            plan = plan_capacity(
+                nodes=1, pods_per_node=1, eni_limits=limits, prefix_delegation=pd,
+                custom_networking=cn, max_eni=me,
+            )  # fmt: skip
+            assert plan.max_pods == want

@@ -277,6 +277,23 @@ def test_every_family_is_documented_once_and_the_renamed_ones_are_gone() -> None
         assert f"`{name}`" in doc, f"{name} is not in docs/cli.md"
 
 
+def test_each_metric_has_one_row_in_the_tables_of_docs_cli_md() -> None:
+    """A metric's row says what it is; two rows for one name (a merge that
+    kept both sides) would say it twice, perhaps differently."""
+    doc = (Path(__file__).parent.parent / "docs" / "cli.md").read_text(encoding="utf-8")
+    first_cells = [
+        line.split("|")[1] for line in doc.splitlines() if line.startswith("| `subnetfrag_")
+    ]
+    rows = [name for cell in first_cells for name in re.findall(r"`(subnetfrag_\w+)`", cell)]
+    published = [
+        *metric_names(),
+        *metric_names(HEADROOM_METRICS),
+        *metric_names(EXPORTER_METRICS),
+        *RENAMED,  # the migration table's first column
+    ]
+    assert sorted(rows) == sorted(published)
+
+
 def test_openmetrics_has_the_same_samples_and_ends_with_eof() -> None:
     state = load_example()
     om = render_prometheus(state, "openmetrics")

@@ -140,6 +140,17 @@ def test_columns_carry_address_offsets_and_the_picture_has_no_empty_margin() -> 
     assert float(root.get("width", "0")) > right + 12
 
 
+def test_no_offset_is_drawn_past_a_small_subnets_last_block() -> None:
+    panels = [SvgPanel(c, Subnet(c).block_map()) for c in ("10.0.0.0/24", "10.0.1.0/26")]
+    root = ET.fromstring(render_svg(panels))
+    per_panel = [
+        [t.text for t in g.iter(f"{NS}text") if t.get("class") == "offset"]
+        for g in root.iter(f"{NS}g")
+        if g.get("class") == "subnet"
+    ]
+    assert per_panel == [["+0", "+64", "+128", "+192"], ["+0"]]  # a /26 is 4 blocks: +0 to +48
+
+
 def test_several_panels_and_wide_rows_for_large_subnets() -> None:
     small = Subnet("10.0.0.0/24")
     large = Subnet("10.1.0.0/17")  # 2,048 blocks: 64 to a row

@@ -78,7 +78,7 @@ def test_errors_are_one_line_with_their_exit_status(tmp_path: Path) -> None:
         (("simulate",), EXIT_USAGE, "give a scenario"),
         (("simulate", "--list", "seed-5-nodes"), EXIT_USAGE, "--list takes no scenario"),
         (("simulate", "seed-5-nodes", "--set", "duration_s"), EXIT_USAGE, "KEY=VALUE"),
-        (("simulate", "seed-5-nodes", "--seed", "x"), EXIT_USAGE, "invalid int"),
+        (("simulate", "seed-5-nodes", "--seed", "x"), EXIT_USAGE, "not an integer"),
         (("simulate", "seed-5-nodes", "--format", "xml"), EXIT_USAGE, "invalid choice"),
         (("simulate", "no-such"), EXIT_ERROR, "neither a bundled scenario"),
         (("simulate", str(tmp_path / "x.toml")), EXIT_ERROR, "cannot read scenario"),

@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import subnetfrag as sf
 from subnetfrag.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, main
@@ -80,6 +82,17 @@ def test_secondary_ip_mode_counts_addresses() -> None:
     assert r.total.limited_by == "InsufficientFreeAddressesInSubnet"
 
 
+def test_a_run_that_ends_on_the_primary_address_counts_every_node_that_joined() -> None:
+    # 250 free addresses, 10 per node at 0 pods: 25 nodes, then no address for the next
+    # node's primary ENI (the error comes before it joins, so nothing is taken off)
+    s = scattered("10.0.0.0/24", 1, seed=0)
+    r = headroom(s, instance_type="m5.large", pods_per_node=0, runs=2)
+    assert r.total.nodes == {"p10": 25, "p50": 25, "p90": 25, "min": 25}
+    full = scattered("10.0.0.0/28", 11, seed=0)  # a full subnet fits nothing (was -1)
+    r = headroom(full, instance_type="m5.large", settings=PREFIX, runs=2)
+    assert r.total.nodes["min"] == r.total.pods["min"] == 0
+
+
 def test_a_set_of_subnets_reports_each_and_the_whole() -> None:
     a = scattered("10.0.0.0/22", 50, seed=1)
     b = sf.Subnet("10.0.4.0/22", subnet_id="subnet-b")
@@ -133,6 +146,13 @@ def test_the_command_prints_the_library_answer() -> None:
     expected = headroom(subnets, instance_type="m5.large", settings=settings, pods_per_node=30,
                         runs=20, seed=4)  # fmt: skip
     doc = json.loads(out)
+    aws = next(iter(load_example()))
+    where = {"name": aws.info.name, "availability_zone": aws.info.availability_zone,
+             "vpc_id": aws.info.vpc_id}  # fmt: skip
+    assert all(where.values())
+    (entry,) = doc["subnets"]
+    assert list(entry)[:5] == ["subnet_id", "cidr", "name", "availability_zone", "vpc_id"]
+    assert {k: entry.pop(k) for k in where} == where  # named as in every JSON output
     # The command adds whether each subnet's input is complete (the example's is).
     assert doc.pop("input_complete") is True
     assert [sub.pop("input_complete") for sub in doc["subnets"]] == [True]
@@ -141,12 +161,65 @@ def test_the_command_prints_the_library_answer() -> None:
     assert status == EXIT_OK
     n = expected.total.nodes
     assert f"nodes  p10 {n['p10']}  p50 {n['p50']}  p90 {n['p90']}  min {n['min']}" in out
+    assert out.startswith(f'{aws.subnet_id}  {aws.info.cidr}  "{aws.info.name}"  (us-east-1a, ')
     assert "limited by InsufficientCidrBlocks (20 of 20 runs)" in out
     status, _, err = run("headroom", "--example", "--prefix-delegation")
     assert status == EXIT_USAGE and "--instance-type" in err
     status, _, err = run("headroom", "--example", "--instance-type", "m5.large",
                          "--pods-per-node", "300")  # fmt: skip
     assert status == EXIT_ERROR and err.count("\n") == 1 and "pods_per_node 300" in err
+
+
+def node_holds(settings: dict[str, object], pods: int) -> CountingAllocator:
+    """What one settled m5.large node holds at ``pods`` pods, by the model
+    alone (a CountingAllocator never fails)."""
+    held = CountingAllocator()
+    ipam = NodeIpam(CniSettings(**settings), sf.lookup("m5.large"), held)  # type: ignore[arg-type]
+    for _ in range(pods):
+        ipam.settle(0.0)
+        ipam.add_pod(now_s=0.0)
+    ipam.settle(0.0)
+    return held
+
+
+@settings(max_examples=25)
+@given(
+    prefix_len=st.sampled_from([24, 23, 22]),
+    used=st.integers(0, 400),
+    pods=st.integers(0, 108),
+    layout=st.integers(0, 2**16),
+    seed=st.integers(0, 2**16),
+)
+def test_every_run_fits_no_more_nodes_than_the_free_blocks_allow(
+    prefix_len: int, used: int, pods: int, layout: int, seed: int
+) -> None:
+    # runs=1: then min = p10 = p50 = p90 is that one run, so the bound holds for every run
+    s = scattered(f"10.0.0.0/{prefix_len}", min(used, (1 << (32 - prefix_len)) - 5), layout)
+    r = headroom(s, instance_type="m5.large", settings=PREFIX, pods_per_node=pods, runs=1,
+                 seed=seed)  # fmt: skip
+    nodes = r.total.nodes["min"]
+    assert set(r.total.nodes.values()) == {nodes}
+    # every node counted holds its prefixes, each one a /28 that was free before
+    assert nodes <= s.free_prefix_count() // node_holds(PREFIX, pods).prefixes
+    assert r.total.pods["min"] == nodes * pods
+
+
+@settings(max_examples=25)
+@given(
+    used=st.integers(0, 250),
+    pods=st.integers(0, 27),
+    layout=st.integers(0, 2**16),
+)
+def test_in_secondary_ip_mode_the_nodes_are_the_free_addresses_over_what_one_holds(
+    used: int, pods: int, layout: int
+) -> None:
+    # /32s do not care where they land: the count is exact, so monotone in free space
+    s = scattered("10.0.0.0/24", used, layout)
+    r = headroom(s, instance_type="m5.large", pods_per_node=pods, runs=3, seed=layout)
+    per_node = node_holds({}, pods).addresses
+    expected = s.report().addresses.available // per_node
+    assert r.total.nodes == {"p10": expected, "p50": expected, "p90": expected, "min": expected}
+    assert r.total.limited_by == "InsufficientFreeAddressesInSubnet"
 
 
 def test_the_text_escapes_subnet_ids_from_the_input(tmp_path: Path) -> None:

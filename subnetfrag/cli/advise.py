@@ -7,7 +7,7 @@ frees its addresses) and where a prefix CIDR reservation for ``--prefixes``
 AWS CLI command and the Terraform block that create the reservation.
 
 Addresses whose owner cannot move by a change of configuration (NAT
-gateways, Network and Gateway Load Balancers, RDS instances: see
+gateways, Gateway Load Balancers, RDS instances: see
 :mod:`subnetfrag.render.actions`) are left in place by the plan."""
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ DEFAULT_WANT = 8
 
 def can_move(owner: Owner | None, *, keep_primaries: bool = False) -> bool:
     """Whether the plan may move an address of ``owner``: its owner can move
-    by a change of configuration (not a NAT gateway, a Network or Gateway Load
-    Balancer or an RDS instance), and with ``keep_primaries`` it is no ENI's
+    by a change of configuration (not a NAT gateway, a Gateway Load Balancer
+    or an RDS instance), and with ``keep_primaries`` it is no ENI's
     primary address. O(1)."""
     if keep_primaries and owner is not None and owner.primary:
         return False

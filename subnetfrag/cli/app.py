@@ -83,8 +83,13 @@ def _check_args(args: argparse.Namespace) -> None:
         for option, value in (("--region", args.region), ("--profile", args.profile)):
             if value is not None and not args.aws:
                 parser.error(f"{option} needs --aws")
-        if args.max_pods_expression is not None and args.bootstrap != "al2023":
-            parser.error("--max-pods-expression is nodeadm's: it needs --bootstrap al2023")
+        for option, given, rule in (
+            ("--max-pods-expression", args.max_pods_expression is not None, "al2023"),
+            ("--no-cap", args.no_cap, "al2"),
+            ("--reserved-enis", args.reserved_enis != 0, "karpenter"),
+        ):
+            if given and args.bootstrap != rule:
+                parser.error(f"{option} belongs to the {rule} rule: it needs --bootstrap {rule}")
         return
     check_source(parser, args)
     if args.command == "analyze" and args.map and args.format != "text":

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Collection
+from collections.abc import Sequence
 
+from ..render.json_report import subnet_where
 from ..render.terminal import printable
+from ..render.text_report import subnet_heading
 from ..sim.headroom import HeadroomFigures, HeadroomResult, headroom
 from ..sim.scenario import SUBNET_SELECTIONS
 from .cni_options import add_cni_options, cni_settings
+from .instance_type import known_instance_type
 from .output import Output
 from .sources import load_state
 
@@ -39,7 +42,7 @@ def add_headroom_parser(
     commands: argparse._SubParsersAction,  # type: ignore[type-arg]
 ) -> argparse.ArgumentParser:
     """Add the ``headroom`` command to ``commands``; return its parser. O(1)."""
-    from .parser import _FORMATTER, _non_negative, _positive, _source_options, _wrap
+    from .parser import _FORMATTER, _integer, _non_negative, _positive, _source_options, _wrap
 
     hr: argparse.ArgumentParser = commands.add_parser(
         "headroom",
@@ -64,7 +67,9 @@ def add_headroom_parser(
         help="pods on each new node (default: as many as the node admits, max pods - 2)",
     )
     hr.add_argument("--runs", metavar="N", type=_positive, default=200, help="runs (default: 200)")
-    hr.add_argument("--seed", metavar="N", type=int, default=0, help="random seed (default: 0)")
+    hr.add_argument(
+        "--seed", metavar="N", type=_integer, default=0, help="random seed (default: 0)"
+    )
     hr.add_argument(
         "--subnet-selection",
         choices=SUBNET_SELECTIONS,
@@ -93,26 +98,26 @@ def _line(label: str, fig: HeadroomFigures, pods_per_node: int, instance_type: s
 _INCOMPLETE = "  (at most: the input is incomplete, see the warning)"
 
 
-def render_headroom(result: HeadroomResult, incomplete: Collection[str] = ()) -> str:
-    """The text form: one block per subnet, then the set's when there are
-    several. A subnet whose id is in ``incomplete`` (its input misses
-    addresses EC2 counts as taken) is marked: its figures are upper bounds.
-    O(subnets)."""
+def render_headroom(
+    result: HeadroomResult,
+    headings: Sequence[str] | None = None,
+    *,
+    incomplete: bool = False,
+) -> str:
+    """The text form: one block per subnet, headed by ``headings`` (one per
+    subnet, in order; default: its id and CIDR), then the set's when there
+    are several, marked as an upper bound when ``incomplete`` (some subnet's
+    input misses addresses EC2 counts as taken). O(subnets)."""
+    labels = headings or [f"{printable(sid)}  {cidr}" for sid, cidr, _ in result.subnets]
     chunks = [
-        _line(
-            f"{printable(sid)}  {cidr}{_INCOMPLETE if sid in incomplete else ''}",
-            fig,
-            result.pods_per_node,
-            result.instance_type,
-        )
-        for sid, cidr, fig in result.subnets
+        _line(label, fig, result.pods_per_node, result.instance_type)
+        for label, (_, _, fig) in zip(labels, result.subnets, strict=True)
     ]
     if len(result.subnets) > 1:
-        some = any(sid in incomplete for sid, _, _ in result.subnets)
         chunks.append(
             _line(
                 f"all {len(result.subnets)} subnets ({result.subnet_selection})"
-                + (_INCOMPLETE if some else ""),
+                + (_INCOMPLETE if incomplete else ""),
                 result.total,
                 result.pods_per_node,
                 result.instance_type,
@@ -126,22 +131,35 @@ def run_headroom(args: argparse.Namespace, output: Output) -> int:
     state = load_state(args)
     for warning in state.all_warnings():  # each subnet's too: incomplete input
         output.warn(warning)
-    incomplete = {s.subnet_id for s in state if s.input_incomplete}
-    result = headroom(
-        [s.subnet for s in state],
-        instance_type=args.instance_type,
-        settings=cni_settings(args),
-        pods_per_node=args.pods_per_node,
-        runs=args.runs,
-        seed=args.seed,
-        subnet_selection=args.subnet_selection,
-    )
+    with known_instance_type():
+        result = headroom(
+            [s.subnet for s in state],
+            instance_type=args.instance_type,
+            settings=cni_settings(args),
+            pods_per_node=args.pods_per_node,
+            runs=args.runs,
+            seed=args.seed,
+            subnet_selection=args.subnet_selection,
+        )
     if args.format == "json":
-        doc = result.to_dict()
-        for sub in doc["subnets"]:
-            sub["input_complete"] = sub["subnet_id"] not in incomplete
-        doc["input_complete"] = not incomplete
+        doc = result.to_dict()  # each subnet named as in every JSON output
+        doc["subnets"] = [
+            {
+                "subnet_id": e.pop("subnet_id"),
+                "cidr": e.pop("cidr"),
+                **subnet_where(aws),
+                **e,
+                "input_complete": not aws.input_incomplete,
+            }
+            for e, aws in zip(doc["subnets"], state, strict=True)
+        ]
+        doc["input_complete"] = not any(aws.input_incomplete for aws in state)
         output.write(json.dumps(doc, indent=2) + "\n")
     else:
-        output.write(render_headroom(result, incomplete))
+        headings = [
+            subnet_heading(aws, output.style) + (_INCOMPLETE if aws.input_incomplete else "")
+            for aws in state
+        ]
+        some = any(aws.input_incomplete for aws in state)
+        output.write(render_headroom(result, headings, incomplete=some))
     return 0

@@ -8,10 +8,11 @@ import argparse
 import json
 
 from ..aws import fetch_instance_limits
-from ..instances import InstanceLimits, UnknownInstanceType
+from ..instances import InstanceLimits
 from ..maxpods import MaxPods, max_pods
 from ..render.terminal import Style
-from .output import CommandError, Output
+from .instance_type import known_instance_type
+from .output import Output
 
 __all__ = ["render_max_pods", "run_max_pods"]
 
@@ -24,17 +25,21 @@ RULES = {
 }
 
 
-def render_max_pods(result: MaxPods, style: Style, *, prefix_delegation: bool) -> str:
-    """The text form: the value and the rule that applied, the arithmetic, the
-    limits used, then one ``note:`` line per thing the rule ignores (with the
-    value to set instead). O(1)."""
+def render_max_pods(
+    result: MaxPods, style: Style, *, prefix_delegation: bool, expression: bool = False
+) -> str:
+    """The text form: the value and the rule that applied (``expression``: a
+    nodeadm ``maxPodsExpression`` gave it, not the default), the arithmetic,
+    the limits used, then one ``note:`` line per thing the rule ignores (with
+    the value to set instead). O(1)."""
     mode = "prefix mode" if prefix_delegation else "secondary-IP mode"
+    rule = "AL2023 nodeadm maxPodsExpression" if expression else RULES[result.bootstrap]
     vcpus = "vCPUs unknown" if result.vcpus is None else f"{result.vcpus} vCPUs"
     enis = f"{result.enis} ENI" + ("" if result.enis == 1 else "s")
     notes = "".join(f"  note: {note}\n" for note in result.notes)
     return (
         f"{result.instance_type}: max pods {style.paint(str(result.max_pods), 'bold')} "
-        f"({mode}; {RULES[result.bootstrap]})\n"
+        f"({mode}; {rule})\n"
         f"  {result.explanation}\n"
         f"  limits: {enis} for pods, {result.ipv4_per_eni} IPv4 addresses per ENI, "
         f"{vcpus} (source: {result.source})\n" + notes
@@ -47,7 +52,7 @@ def run_max_pods(args: argparse.Namespace, output: Output) -> int:
     limits: InstanceLimits | str = name
     if args.aws:
         limits = fetch_instance_limits(name, region=args.region, profile=args.profile)
-    try:
+    with known_instance_type("--aws asks EC2"):
         result = max_pods(
             limits,
             prefix_delegation=args.prefix_delegation,
@@ -58,15 +63,15 @@ def run_max_pods(args: argparse.Namespace, output: Output) -> int:
             reserved_enis=args.reserved_enis,
             max_pods_expression=args.max_pods_expression,
         )
-    except UnknownInstanceType as exc:
-        hint = f"did you mean {', '.join(exc.suggestions)}? " if exc.suggestions else ""
-        raise CommandError(
-            f"unknown instance type {name!r}: {hint}(not in the bundled table; --aws asks EC2)"
-        ) from None
     if args.format == "json":
         output.write(json.dumps(result.to_dict(), indent=2) + "\n")
     else:
         output.write(
-            render_max_pods(result, output.style, prefix_delegation=args.prefix_delegation)
+            render_max_pods(
+                result,
+                output.style,
+                prefix_delegation=args.prefix_delegation,
+                expression=args.max_pods_expression is not None,
+            )
         )
     return 0

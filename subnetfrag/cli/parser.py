@@ -74,11 +74,16 @@ def _wrap(text: str) -> str:
     return textwrap.fill(text, 79)
 
 
-def _at_least(low: int, text: str) -> int:
+def _integer(text: str) -> int:
+    """An integer argument (a seed), refused in the words of the bounded ones."""
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+
+
+def _at_least(low: int, text: str) -> int:
+    value = _integer(text)
     if value < low:
         raise argparse.ArgumentTypeError(f"must be {low} or more, not {value}")
     return value
@@ -435,9 +440,10 @@ def build_parser(version: str) -> ArgumentParser:
         "max-pods",
         help="the VPC CNI max-pods value of an instance type, with the arithmetic",
         description=_wrap(
-            "The max-pods value the EKS max-pods calculator gives for an instance "
-            "type under the VPC CNI, with the arithmetic. Instance limits come from the "
-            "bundled table, or live from DescribeInstanceTypes with --aws."
+            "The kubelet's max pods for an instance type under the VPC CNI, as a node "
+            "bootstrapper sets it (--bootstrap: nodeadm by default, the AL2 calculator, or "
+            "Karpenter), with the rule that applied and the arithmetic. Instance limits "
+            "come from the bundled table, or live from DescribeInstanceTypes with --aws."
         ),
         epilog=_MAX_PODS_EPILOG,
         formatter_class=_FORMATTER,

@@ -9,12 +9,16 @@ import argparse
 import json
 
 from ..capacity import CapacityPlan, plan_capacity
-from ..instances import UnknownInstanceType
 from ..render.terminal import Style
 from .cni_options import cni_settings
-from .output import CommandError, Output
+from .instance_type import known_instance_type
+from .output import Output
 
 __all__ = ["render_plan", "run_plan"]
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
 
 
 def render_plan(plan: CapacityPlan, style: Style) -> str:
@@ -23,18 +27,20 @@ def render_plan(plan: CapacityPlan, style: Style) -> str:
     n = plan.per_node
     mode = "prefix mode" if plan.prefix_delegation else "secondary-IP mode"
     lines = [
-        f"{plan.nodes:,} x {plan.instance_type}, {plan.pods_per_node:,} pods per node, {mode}, "
+        f"{plan.nodes:,} x {plan.instance_type}, {_count(plan.pods_per_node, 'pod', 'pods')} "
+        f"per node, {mode}, "
         f"max pods {plan.max_pods}",
-        f"  per node: {n.enis} ENI{'' if n.enis == 1 else 's'}, "
+        f"  per node: {_count(n.enis, 'ENI', 'ENIs')}, "
         + (
-            f"{n.prefixes} prefix{'' if n.prefixes == 1 else 'es'}"
+            _count(n.prefixes, "prefix", "prefixes")
             if plan.prefix_delegation
-            else f"{n.secondary_ips} /32s"
+            else _count(n.secondary_ips, "/32", "/32s")
         )
-        + f", {n.addresses:,} addresses held ({n.pod_addresses:,} pods, "
+        + f", {n.addresses:,} addresses held ({_count(n.pod_addresses, 'pod', 'pods')}, "
         f"{n.unused_addresses:,} unused, {n.eni_primary_addresses} ENI primary)",
-        f"  cluster: {plan.prefixes:,} prefixes, {plan.addresses:,} addresses held, "
-        f"{plan.pods_without_address:,} pods without an address",
+        f"  cluster: {_count(plan.prefixes, 'prefix', 'prefixes')}, {plan.addresses:,} "
+        f"addresses held, {_count(plan.pods_without_address, 'pod', 'pods')} without an "
+        "address",
     ]
     for need in plan.subnets:
         size = (
@@ -44,7 +50,8 @@ def render_plan(plan: CapacityPlan, style: Style) -> str:
         )
         lines.append(
             f"  {need.role} subnet: {style.paint(size, 'bold')} "
-            f"({need.required_prefixes:,} prefixes and {need.required_singles:,} /32s"
+            f"({_count(need.required_prefixes, 'prefix', 'prefixes')} and "
+            f"{_count(need.required_singles, '/32', '/32s')}"
             + (f" with {float(plan.headroom) * 100:g}% headroom" if plan.headroom else "")
             + ")"
         )
@@ -61,7 +68,7 @@ def render_plan(plan: CapacityPlan, style: Style) -> str:
 
 def run_plan(args: argparse.Namespace, output: Output) -> int:
     """Run ``plan``; returns the exit status (0)."""
-    try:
+    with known_instance_type():
         plan = plan_capacity(
             nodes=args.nodes,
             pods_per_node=args.pods_per_node,
@@ -69,11 +76,6 @@ def run_plan(args: argparse.Namespace, output: Output) -> int:
             headroom=args.headroom,
             **cni_settings(args),
         )
-    except UnknownInstanceType as exc:
-        hint = f"did you mean {', '.join(exc.suggestions)}? " if exc.suggestions else ""
-        raise CommandError(
-            f"unknown instance type {args.instance_type!r}: {hint}(not in the bundled table)"
-        ) from None
     if args.format == "json":
         output.write(json.dumps(plan.to_dict(), indent=2) + "\n")
     else:

@@ -13,7 +13,7 @@ from ..policies import policy_names
 from ..render.terminal import COLOR_MODES, Style, printable
 from ..sim.replay import AS_RECORDED, ReplayError, ReplayResult, parse_reserve, replay_files
 from .output import Output
-from .parser import _COLOR_HELP, EXIT_OK
+from .parser import _COLOR_HELP, EXIT_OK, _integer
 
 __all__ = ["add_replay_parser", "render_replay", "run_replay"]
 
@@ -159,7 +159,11 @@ def add_replay_parser(commands: argparse._SubParsersAction) -> None:  # type: ig
         help="add a CIDR reservation (kind prefix or explicit) first",
     )
     p.add_argument(
-        "--seed", metavar="N", type=int, default=0, help="seed of the random policy (default 0)"
+        "--seed",
+        metavar="N",
+        type=_integer,
+        default=0,
+        help="seed of the random policy (default 0)",
     )
     p.add_argument(
         "--format", choices=("text", "json"), default="text", help="text (default) or json"

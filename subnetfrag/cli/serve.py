@@ -28,8 +28,9 @@ from ..exporter import Exporter, MetricsServer, run
 from ..instances import lookup
 from ..render.prometheus import headroom_families
 from ..render.terminal import printable
-from ..sim.headroom import headroom
+from ..sim.headroom import headroom, pods_on_each_node
 from .cni_options import cni_settings
+from .instance_type import known_instance_type
 from .output import CommandError, Output
 from .parser import EXIT_OK
 from .sources import load_state
@@ -81,13 +82,20 @@ def _loader(args: argparse.Namespace) -> Callable[[], AwsState]:
 
 def _headroom(args: argparse.Namespace) -> Callable[[AwsState], list[Metric]] | None:
     """The headroom gauges of every ``--headroom-instance-type`` (None when
-    there is none). Raises :class:`~subnetfrag.instances.UnknownInstanceType`
-    for an instance type not in the bundled table, at once, before serving."""
+    there is none). Checks the arguments at once, before serving (else every
+    refresh would fail on them): raises
+    :class:`~subnetfrag.cli.output.CommandError` for an instance type not in
+    the bundled table and
+    :class:`~subnetfrag.sim.headroom.InvalidHeadroomArgument` for more
+    ``--headroom-pods-per-node`` than such a node admits."""
     kinds = list(dict.fromkeys(args.headroom_instance_type or ()))
     if not kinds:
         return None
-    limits = [lookup(kind) for kind in kinds]
+    with known_instance_type():
+        limits = [lookup(kind) for kind in kinds]
     settings = cni_settings(args)
+    for kind in limits:
+        pods_on_each_node(kind, settings=settings, pods_per_node=args.headroom_pods_per_node)
 
     def extra(state: AwsState) -> list[Metric]:
         subnets = [s.subnet for s in state]

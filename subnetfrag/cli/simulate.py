@@ -49,7 +49,7 @@ def add_simulate_parser(
     """Add the ``simulate`` command to the subcommands ``commands``; return its
     parser. O(1)."""
     from ..render.terminal import COLOR_MODES
-    from .parser import _COLOR_HELP, _FORMATTER, _wrap  # parser imports this module lazily
+    from .parser import _COLOR_HELP, _FORMATTER, _integer, _wrap  # parser imports this lazily
 
     sim: argparse.ArgumentParser = commands.add_parser(
         "simulate",
@@ -80,7 +80,9 @@ def add_simulate_parser(
         help=f"allocation policy in every subnet: {', '.join(policy_names())} "
         "(default: random, the EC2-like one)",
     )
-    sim.add_argument("--seed", metavar="N", type=int, default=0, help="random seed (default: 0)")
+    sim.add_argument(
+        "--seed", metavar="N", type=_integer, default=0, help="random seed (default: 0)"
+    )
     sim.add_argument(
         "--set",
         metavar="KEY=VALUE",

@@ -16,10 +16,15 @@ own way (references, checked 2026-12):
 - Application Load Balancers: ``aws elbv2 set-subnets`` (one subnet per
   availability zone); Classic Load Balancers: ``aws elb
   attach-load-balancer-to-subnets`` then ``detach-load-balancer-from-subnets``.
-  A Network or Gateway Load Balancer keeps its subnet in an availability zone
-  (set-subnets must keep the subnets enabled before: Elastic Load Balancing
-  user guide, "Update the Availability Zones for your Network Load Balancer"):
-  it cannot move, only be recreated. Load balancers named ``k8s-...`` belong to
+  Network Load Balancers: two ``set-subnets`` calls, as a change of subnet
+  within a zone must be two independent actions, the removal first (up to 3
+  minutes, cutting the zone's connections), and not while the load balancer
+  has active VPC endpoint associations (Elastic Load Balancing user guide,
+  "Update the Availability Zones for your Network Load Balancer"; removal is
+  supported since 2025: AWS Networking blog, "Exploring new subnet management
+  capabilities of Network Load Balancer"). A Gateway Load Balancer is left in
+  place (set-subnets must keep the subnets enabled before: SetSubnets, API
+  reference): it cannot move, only be recreated. Load balancers named ``k8s-...`` belong to
   the AWS Load Balancer Controller: change the subnets in the Ingress or
   Service annotations, or the controller puts them back.
 - Interface VPC endpoints: ``aws ec2 modify-vpc-endpoint --remove-subnet-ids``
@@ -178,21 +183,28 @@ def _elb(owner: Owner, region: str | None, profile: str | None) -> OwnerAction:
         else ""
     )
     if kind == "app":
-        arn = (
-            "$(aws elbv2 describe-load-balancers --names "
-            f"{shlex.quote(name or '')} --query 'LoadBalancers[0].LoadBalancerArn' --output text)"
-        )
-        command = (
-            f'aws elbv2 set-subnets --load-balancer-arn "{arn}" --subnets {_OTHER_SUBNETS}'
-            + (f" --region {shlex.quote(region)}" if region else "")
-            + (f" --profile {shlex.quote(profile)}" if profile else "")
-        )
         return OwnerAction(
             kind="elb",
             target=name,
             summary=f"move Application Load Balancer {name} to another subnet of this zone",
-            commands=(command,),
+            commands=(_set_subnets(name, _OTHER_SUBNETS, region, profile),),
             note="one subnet per availability zone, at least two zones" + controller,
+        )
+    if kind == "net":
+        others = "<its subnets in the other zones>"
+        return OwnerAction(
+            kind="elb",
+            target=name,
+            summary=f"move Network Load Balancer {name} to another subnet of this zone, "
+            "in two steps: remove this zone's subnet, then add the new one",
+            commands=(
+                _set_subnets(name, others, region, profile),
+                _set_subnets(name, f"{others} <another subnet in this zone>", region, profile),
+            ),
+            note="the second call once the removal has finished (up to 3 minutes); the zone's "
+            "connections are cut meanwhile; not while it has active VPC endpoint associations; "
+            "a fixed address (Elastic IP, private IPv4) goes in --subnet-mappings instead"
+            + controller,
         )
     if kind == "classic":
         return OwnerAction(
@@ -224,7 +236,7 @@ def _elb(owner: Owner, region: str | None, profile: str | None) -> OwnerAction:
                 ),
             ),
         )
-    what = {"net": "Network", "gwy": "Gateway"}.get(kind or "", "")
+    what = {"gwy": "Gateway"}.get(kind or "", "")
     lb = f"{what} Load Balancer {name}" if what else "this load balancer"
     return OwnerAction(
         kind="elb",
@@ -232,6 +244,23 @@ def _elb(owner: Owner, region: str | None, profile: str | None) -> OwnerAction:
         summary=f"{lb} cannot move to another subnet of its zone: leave it, or recreate it",
         movable=False,
         note=(controller.strip(" ()") or None),
+    )
+
+
+def _set_subnets(name: str | None, subnets: str, region: str | None, profile: str | None) -> str:
+    """``aws elbv2 set-subnets`` on the load balancer called ``name`` (its
+    ARN looked up in the same line); ``subnets`` is a placeholder."""
+    arn = (
+        "$(aws elbv2 describe-load-balancers --names "
+        f"{shlex.quote(name or '')} --query 'LoadBalancers[0].LoadBalancerArn' --output text"
+        + (f" --region {shlex.quote(region)}" if region else "")
+        + (f" --profile {shlex.quote(profile)}" if profile else "")
+        + ")"
+    )
+    return (
+        f'aws elbv2 set-subnets --load-balancer-arn "{arn}" --subnets {subnets}'
+        + (f" --region {shlex.quote(region)}" if region else "")
+        + (f" --profile {shlex.quote(profile)}" if profile else "")
     )
 
 

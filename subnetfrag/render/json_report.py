@@ -25,6 +25,7 @@ __all__ = [
     "check_document",
     "render_json",
     "subnet_document",
+    "subnet_where",
 ]
 
 #: The keys added to the report's.
@@ -58,7 +59,10 @@ CHECK_KEYS: tuple[str, ...] = (
 CHECK_STATUSES: tuple[str, ...] = ("ok", "fail", "incomplete")
 
 
-def _where(aws: AwsSubnet) -> dict[str, str | None]:
+def subnet_where(aws: AwsSubnet) -> dict[str, str | None]:
+    """``name``, ``availability_zone`` and ``vpc_id`` of the subnet (None
+    when describe-subnets did not say): the keys every JSON output gives
+    each subnet beside its id and CIDR. O(1)."""
     info = aws.info
     return {
         "name": info.name,
@@ -76,7 +80,7 @@ def subnet_document(aws: AwsSubnet) -> dict[str, Any]:
     incomplete = aws.input_incomplete
     if incomplete:
         doc["aws_severity"] = None
-    doc.update(_where(aws))
+    doc.update(subnet_where(aws))
     doc["owners"] = aws.owner_summary()
     doc["warnings"] = [w.to_dict() for w in aws.warnings]
     doc["input_complete"] = not incomplete
@@ -97,7 +101,7 @@ def check_document(aws: AwsSubnet, reasons: list[str], status: str) -> dict[str,
     return {
         "subnet_id": aws.subnet_id,
         "cidr": r.cidr,
-        **_where(aws),
+        **subnet_where(aws),
         "status": status,
         "ok": status == "ok",
         "reasons": list(reasons),

@@ -241,7 +241,7 @@ def _panel(panel: SvgPanel, top: int, columns: int, width: int) -> tuple[list[st
     y += 6 + height
     grid_left = _MARGIN + _LABEL_W
     every = _OFFSET_EVERY[columns]
-    for col in range(0, columns, every):
+    for col in range(0, min(columns, len(panel.blocks)), every):  # none past a small subnet's end
         x = grid_left + col * _PITCH
         out.append(f'<text class="offset" x="{x}" y="{y + 8}">+{col * 16}</text>')
     grid_top = y + 12

@@ -42,7 +42,13 @@ from ..subnet import Subnet
 from .cluster import PoolAllocator
 from .scenario import SUBNET_SELECTIONS
 
-__all__ = ["HeadroomFigures", "HeadroomResult", "InvalidHeadroomArgument", "headroom"]
+__all__ = [
+    "HeadroomFigures",
+    "HeadroomResult",
+    "InvalidHeadroomArgument",
+    "headroom",
+    "pods_on_each_node",
+]
 
 #: ipamd passes a node may take to settle; far above what any setting needs.
 _MAX_PASSES = 1000
@@ -80,7 +86,8 @@ class HeadroomFigures:
 @dataclass(frozen=True, slots=True)
 class HeadroomResult:
     """:func:`headroom`'s answer: the figures for the whole set (``total``),
-    per subnet (``subnets``: (subnet id or CIDR, figures) in the order given),
+    per subnet (``subnets``: (subnet id or CIDR, CIDR, figures) in the order
+    given),
     and the inputs (``instance_type``, ``pods_per_node``, ``settings``,
     ``subnet_selection``, ``seed``)."""
 
@@ -148,21 +155,20 @@ def _run(
     """One run: (nodes that fit, their pods with an address, the error that
     ended it). Gives everything back before it returns."""
     nodes: list[NodeIpam] = []
-    pods_total = 0
-    error: str | None = None
+    fitted = pods_total = 0
     try:
-        while error is None:
+        while True:
             alloc = PoolAllocator(f"node-{len(nodes)}", subnets, pool, pool)
             try:
                 ipam = NodeIpam(settings, limits, alloc)
-            except InsufficientFreeAddresses:
-                error = INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET
-                break
+            except InsufficientFreeAddresses:  # not even its primary ENI: it never joined
+                return fitted, pods_total, INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET
             nodes.append(ipam)
             placed, error = _fill(ipam, pods)
-            if error is None:
-                pods_total += placed
-        return len(nodes) - 1, pods_total, error
+            if error is not None:
+                return fitted, pods_total, error
+            fitted += 1
+            pods_total += placed
     finally:
         for ipam in nodes:
             ipam.release_all()
@@ -198,6 +204,34 @@ def _count(name: str, value: Any, least: int) -> int:
             f"{name} must be an integer of {least} or more, not {value!r}"
         )
     return value
+
+
+def pods_on_each_node(
+    instance_type: str | InstanceLimits,
+    *,
+    settings: CniSettings | Mapping[str, Any] | None = None,
+    pods_per_node: int | None = None,
+) -> int:
+    """The pods :func:`headroom` puts on each new node: ``pods_per_node``
+    once checked against the node's pod capacity (max pods - 2 host-network
+    pods, with these CNI ``settings``), or that capacity when None. A caller
+    that runs :func:`headroom` later (``subnetfrag serve``, at every refresh)
+    checks its arguments with it at once.
+
+    Raises :class:`InvalidHeadroomArgument` (a negative count, more pods than
+    the node admits), :class:`~subnetfrag.ipamd.InvalidCniSettings` and
+    :class:`~subnetfrag.instances.UnknownInstanceType`. O(1).
+    """
+    cni = _settings(settings)
+    limits = instance_type if isinstance(instance_type, InstanceLimits) else lookup(instance_type)
+    capacity = NodeIpam(cni, limits, CountingAllocator()).pod_capacity
+    pods = capacity if pods_per_node is None else _count("pods_per_node", pods_per_node, 0)
+    if pods > capacity:
+        raise InvalidHeadroomArgument(
+            f"pods_per_node {pods} is more than a {limits.instance_type} node admits "
+            f"({capacity}: max pods - 2 host-network pods)"
+        )
+    return pods
 
 
 def headroom(
@@ -242,13 +276,7 @@ def headroom(
         raise InvalidHeadroomArgument(f"seed must be an integer, not {seed!r}")
     cni = _settings(settings)
     limits = instance_type if isinstance(instance_type, InstanceLimits) else lookup(instance_type)
-    capacity = NodeIpam(cni, limits, CountingAllocator()).pod_capacity
-    pods = capacity if pods_per_node is None else _count("pods_per_node", pods_per_node, 0)
-    if pods > capacity:
-        raise InvalidHeadroomArgument(
-            f"pods_per_node {pods} is more than a {limits.instance_type} node admits "
-            f"({capacity}: max pods - 2 host-network pods)"
-        )
+    pods = pods_on_each_node(limits, settings=cni, pods_per_node=pods_per_node)
     SubnetPool(group)  # refuses overlapping subnets now
 
     def analyse(members: list[Subnet], salt: int) -> HeadroomFigures:
