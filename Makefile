@@ -16,7 +16,8 @@ $(PY):
 		{ echo "subnetfrag needs Python 3.11 or newer (found $$($(PYTHON) --version))" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-# What running needs: the package and its two dependencies (seconds).
+# What running needs: the package and its three dependencies, netaddr, sortedcontainers
+# and prometheus_client (seconds).
 $(RUN_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e .
 	touch $(RUN_STAMP)

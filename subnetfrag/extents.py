@@ -184,6 +184,34 @@ class ExtentMap:
         self._hint = 0  # no free unreserved address lies below it
         self._resv: SortedDict = SortedDict()  # start -> (end, kind)
 
+    def copy(self) -> ExtentMap:
+        """An independent copy: same state, same choice order, no mutable part
+        shared (changing one never changes the other). O(size) in C plus
+        O(blocks) list copies, far cheaper than ``copy.deepcopy`` (which visits
+        every list item) or a round trip through saved state."""
+        new = ExtentMap.__new__(ExtentMap)
+        new.size, new.nblocks = self.size, self.nblocks
+        new.nfree, new.navailable, new.ncandidates = self.nfree, self.navailable, self.ncandidates
+        new._addr = bytearray(self._addr)
+        new.states = new._addr
+        new._used = self._used.copy()
+        new._ipfree = bytearray(self._ipfree)
+        new._tier = bytearray(self._tier)
+        new._candt = (bytearray(self._candt[0]), bytearray(self._candt[1]))
+        new._cand_lists = (self._cand_lists[0].copy(), self._cand_lists[1].copy())
+        new._cand_pos = self._cand_pos.copy()
+        new._run_end = self._run_end.copy()
+        new._run_start = self._run_start.copy()
+        new._bins = (self._bins[0].copy(), self._bins[1].copy())
+        new._lens = self._lens.copy()
+        new._ip_list = self._ip_list.copy()
+        new._ip_pos = self._ip_pos.copy()
+        new._bucket_count = self._bucket_count.copy()
+        new._bucket_nonempty = self._bucket_nonempty
+        new._hint = self._hint
+        new._resv = self._resv.copy()  # values are (end, kind) tuples: immutable
+        return new
+
     # ------------------------------------------------------------------ counts
     # ``nfree`` (addresses neither allocated nor pinned), ``navailable`` (free
     # addresses outside every reservation) and ``ncandidates`` (blocks an

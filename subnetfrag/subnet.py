@@ -166,10 +166,7 @@ class Subnet:
             raise InvalidArgumentType(
                 f"subnet_id must be a str or None, not {type(subnet_id).__name__}"
             )
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | str | bytes)):
-            raise InvalidArgumentType(
-                f"seed must be an int, a str, bytes or None, not {type(seed).__name__}"
-            )
+        _check_seed(seed)
         _, plen, first = parse_network(cidr, "subnet CIDR")
         if not MIN_PREFIXLEN <= plen <= MAX_PREFIXLEN:
             raise InvalidCidr(
@@ -242,6 +239,47 @@ class Subnet:
             f"<Subnet {format_ip(self._first)}/{self._plen}{sid} policy={self._policy.name} "
             f"free={m.nfree:,} available={m.navailable:,} free_prefixes={m.ncandidates:,}>"
         )
+
+    def copy(
+        self, *, seed: int | str | bytes | None = None, policy: str | Policy | None = None
+    ) -> Subnet:
+        """An independent copy: same CIDR, id, policy, reservations,
+        allocations with their owners, and choice order; changing the copy
+        never changes this subnet, nor the reverse. With ``seed`` None the
+        copy's random generator starts in this one's state (both then make the
+        same random choices); otherwise it is seeded with ``seed`` (as
+        :class:`Subnet`'s ``seed``). ``policy``, when given, becomes the copy's
+        default policy. ``copy.copy`` and ``copy.deepcopy`` call it.
+
+        Raises :class:`InvalidArgumentType` for a ``seed`` that is not an int
+        (a bool excluded), a str, bytes or None, and :class:`UnknownPolicy`
+        for an unknown policy. O(size) in C plus O(blocks + allocations): no
+        netaddr object, no saved-state round trip (see benchmarks/bench_core.py)."""
+        _check_seed(seed)
+        chosen = self._policy if policy is None else get_policy(policy)
+        new = type(self).__new__(type(self))
+        new._first, new._plen, new._size = self._first, self._plen, self._size
+        new._subnet_id = self._subnet_id
+        new._policy = chosen  # policies choose and never mutate: shared
+        new._m = self._m.copy()
+        new._owners = dict(self._owners)  # Owner is frozen: shared
+        new._resv_ids = dict(self._resv_ids)
+        new._pending = None  # a pending message describes this subnet's failure
+        if seed is None:
+            new._rng = Random()
+            new._rng.setstate(self._rng.getstate())
+        else:
+            new._rng = Random(seed)
+        return new
+
+    def __copy__(self) -> Subnet:
+        """``copy.copy(subnet)``: :meth:`copy` (a Subnet shares no state with
+        its copy, shallow or not). O(size)."""
+        return self.copy()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Subnet:
+        """``copy.deepcopy(subnet)``: :meth:`copy`. O(size)."""
+        return self.copy()
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickle support: every slot but the weak reference to a pending lazy
@@ -959,6 +997,15 @@ class _LazyText:
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (str, (str(self),))
+
+
+def _check_seed(seed: object) -> None:
+    """Raise InvalidArgumentType unless ``seed`` is an int (not a bool), a
+    str, bytes or None: what :class:`random.Random` takes reproducibly."""
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | str | bytes)):
+        raise InvalidArgumentType(
+            f"seed must be an int, a str, bytes or None, not {type(seed).__name__}"
+        )
 
 
 def _check_int(value: object, what: str) -> None:

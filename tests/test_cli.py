@@ -6,6 +6,7 @@ commands print can be checked against the library's own answer.
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 from collections.abc import Iterator
@@ -422,7 +423,8 @@ def test_advise_json_and_options(capsys: pytest.CaptureFixture[str]) -> None:
     (doc,) = json.loads(out)
     assert set(doc) == {
         "subnet_id", "cidr", "name", "availability_zone", "vpc_id", "want", "free_prefixes",
-        "meets_goal", "leaked_enis", "plan", "actions", "reservation", "aws_cli", "terraform",
+        "meets_goal", "input_complete", "leaked_enis", "plan", "actions", "reservation", "aws_cli",
+        "terraform",
     }  # fmt: skip
     aws = next(iter(load_example()))
     assert (doc["want"], doc["free_prefixes"], doc["meets_goal"]) == (3, 6, True)
@@ -887,6 +889,24 @@ def test_check_fails_an_incomplete_subnet_with_its_own_status(
     assert status == EXIT_CHECK_FAILED and out.startswith(f"FAIL {B} ")
 
 
+def test_advise_does_not_say_an_incomplete_subnet_meets_the_goal(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    argv = ["advise", *_wrong_region_files(tmp_path, 251 - 120), "--want", "8"]
+    status, out, _ = run(capsys, *argv)
+    assert status == EXIT_OK
+    assert "meets the goal" not in out
+    assert "goal unknown: 14 free /28 prefixes in the addresses read, at least the 8" in out
+    (doc,) = json.loads(run(capsys, *argv, "--format", "json")[1])
+    assert doc["meets_goal"] is None and doc["input_complete"] is False
+    # A goal missed even on what was read is missed: false, not unknown.
+    (doc,) = json.loads(run(capsys, *argv[:-1], "15", "--format", "json")[1])
+    assert doc["meets_goal"] is False and doc["input_complete"] is False
+    complete = ["advise", *_wrong_region_files(tmp_path, 251), "--want", "8", "--format", "json"]
+    (doc,) = json.loads(run(capsys, *complete)[1])
+    assert doc["meets_goal"] is True and doc["input_complete"] is True
+
+
 def test_check_strict_fails_on_any_warning(
     capsys: pytest.CaptureFixture[str], files: dict[str, str], tmp_path: Path
 ) -> None:
@@ -1077,3 +1097,62 @@ def test_max_pods_options_of_another_rule_are_usage_errors(
     ok = [a for a in extra if a not in ("--bootstrap", "karpenter", "al2")]
     status, _, _ = run(capsys, "max-pods", "m5.large", *ok, "--bootstrap", rule)
     assert status == 0
+
+
+class _FullDisk(io.StringIO):
+    """A stdout on a full disk: writing (or only flushing) fails with ENOSPC."""
+
+    def __init__(self, fail_on: str) -> None:
+        super().__init__()
+        self.fail_on = fail_on
+
+    def write(self, text: str) -> int:
+        if self.fail_on == "write":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return super().write(text)
+
+    def flush(self) -> None:
+        if self.fail_on == "flush":
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize("fail_on", ["write", "flush"])
+def test_an_unwritable_stdout_is_an_input_output_error_not_a_bug(
+    fail_on: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdout", _FullDisk(fail_on))
+    assert main(["analyze", "--example"]) == EXIT_ERROR
+    err = capsys.readouterr().err
+    assert err == "subnetfrag: error: cannot write standard output: No space left on device\n"
+
+
+@pytest.mark.parametrize("which", ["subnets", "enis", "reservations"])
+@pytest.mark.parametrize(
+    ("bad", "says"),
+    [
+        ("garbage", "not UTF-8 or UTF-16 text"),
+        ("empty", ": empty (expected"),
+        ("directory", "Is a directory"),
+        ("missing", "No such file or directory"),
+    ],
+)
+def test_unreadable_input_files_are_one_line_and_the_input_error_status(
+    capsys: pytest.CaptureFixture[str],
+    files: dict[str, str],
+    tmp_path: Path,
+    which: str,
+    bad: str,
+    says: str,
+) -> None:
+    path = tmp_path / f"bad-{bad}"
+    if bad == "garbage":
+        path.write_bytes(bytes(range(0x80, 0x100)) * 16)
+    elif bad == "empty":
+        path.write_bytes(b"")
+    elif bad == "directory":
+        path.mkdir()
+    for command in (["analyze"], ["check", "--min-free-prefixes", "1"], ["advise"]):
+        status, out, err = run(capsys, *command, *file_args({**files, which: str(path)}))
+        assert (status, out) == (EXIT_ERROR, ""), (command, err)
+        assert err.startswith("subnetfrag: error: ") and err.count("\n") == 1
+        assert says in err and str(path) in err

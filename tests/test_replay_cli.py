@@ -87,3 +87,35 @@ def test_a_bad_trace_file_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main(["replay", str(bad), *FILES]) == 3
     err = capsys.readouterr().err
     assert err == f"subnetfrag: error: {bad} record 0 (eventID e-9) lacks networkInterfaceId\n"
+
+
+def test_control_characters_in_the_trace_never_reach_the_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    trail = json.loads((FIX / "trail.json").read_text())
+    for record in trail["Records"]:
+        if record.get("errorCode"):
+            record["errorCode"] += "\x1b[31m\nFAKE\u202e"
+    (tmp_path / "evil.json").write_text(json.dumps(trail))
+    assert main(["replay", str(tmp_path / "evil.json"), *FILES, "--color", "never"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\u202e" not in out
+    assert not any(line.startswith("FAKE") for line in out.splitlines())
+    assert "recorded failures: DryRunOperation\\x1b[31m\\nFAKE\\u202e 1, " in out
+    assert ", InsufficientCidrBlocks\\x1b[31m\\nFAKE\\u202e 1\n" in out
+
+
+def test_warnings_about_the_starting_state_reach_standard_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An ENI file of another region: EC2 counts 17 addresses taken in subnet-0abc
+    # that no ENI read holds, so the replay starts from an incomplete state.
+    (tmp_path / "enis.json").write_text(json.dumps({"NetworkInterfaces": []}))
+    argv = ["replay", str(FIX / "trail.json"), "--subnets", str(FIX / "subnets.json"),
+            "--enis", str(tmp_path / "enis.json")]  # fmt: skip
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("subnetfrag: warning: subnet-0abc: ") and err.count("\n") == 1
+    assert "the input is incomplete" in err
+    assert main(["replay", str(FIX / "trail.json"), *FILES]) == 0
+    assert capsys.readouterr().err == ""  # the right files: no warning

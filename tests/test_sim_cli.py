@@ -100,3 +100,61 @@ def test_errors_are_one_line_with_their_exit_status(tmp_path: Path) -> None:
         assert out == ""
         assert err.count("\n") == 1 and text in err, (argv, err)
         assert "Traceback" not in err
+
+
+HOSTILE_TOML = {
+    "deep.toml": b"a = " + b"[" * 100_000 + b"\n",
+    "deep-closed.toml": b"a = " + b"[" * 100_000 + b"]" * 100_000 + b"\n",
+    "deep-tables.toml": b"a = " + b"{b = " * 100_000 + b"1" + b"}" * 100_000 + b"\n",
+    "bigint.toml": b"duration_s = " + b"9" * 5000 + b"\n",
+    "garbage.toml": bytes(range(128, 256)) * 8,
+}
+
+
+def test_hostile_scenario_files_are_one_line_and_the_input_error_status(tmp_path: Path) -> None:
+    says = {"deep": "nested too deeply", "bigint": "4,300 digits", "garbage": "not UTF-8"}
+    for name, body in HOSTILE_TOML.items():
+        path = tmp_path / name
+        path.write_bytes(body)
+        for command in ("simulate", "bench-policies"):
+            status, out, err = run(command, str(path))
+            assert (status, out) == (EXIT_ERROR, ""), (command, name, err)
+            assert err.startswith(f"subnetfrag: error: scenario {path}")
+            assert err.count("\n") == 1 and says[name.split("-")[0].split(".")[0]] in err
+
+
+def test_hostile_set_and_vary_values_are_one_line_and_the_input_error_status() -> None:
+    huge = "9" * 4000  # parses, but is no float
+    cases = [
+        (("simulate", "seed-5-nodes", "--set", "x=" + "[" * 100_000), "nested too deeply"),
+        (("simulate", "seed-5-nodes", "--set", "duration_s=" + "9" * 5000), "4,300 digits"),
+        (("simulate", "seed-5-nodes", "--set", f"duration_s={huge}"), "beyond a float"),
+        (("simulate", "seed-5-nodes", "--set", f"checkpoint_s={huge}"), "beyond a float"),
+        (("bench-policies", "seed-5-nodes", "--vary", "duration_s=1," + "9" * 5000),
+         "4,300 digits"),
+        (("bench-policies", "seed-5-nodes", "--vary", f"duration_s=60,{huge}"),
+         "beyond a float"),
+    ]  # fmt: skip
+    for argv, text in cases:
+        status, out, err = run(*argv)
+        assert (status, out) == (EXIT_ERROR, ""), (argv[:3], err)
+        assert err.count("\n") == 1 and text in err, (argv[:3], err)
+
+
+def test_control_characters_from_a_scenario_never_reach_the_terminal() -> None:
+    name = "name=evil\x1b[31m\nFAKE LINE\u202e"
+    status, out, err = run("simulate", "seed-5-nodes", "--set", name, "--set", "description=")
+    assert (status, err) == (EXIT_OK, "")
+    assert "\x1b" not in out and "\u202e" not in out and "FAKE LINE" not in out.splitlines()[1]
+    assert (
+        out.splitlines()[0]
+        == "scenario evil\\x1b[31m\\nFAKE LINE\\u202e: evil\\x1b[31m\\nFAKE LINE\\u202e"
+    )
+    status, out, err = run(
+        "bench-policies", "seed-5-nodes", "--seeds", "1", "--policies", "lowest",
+        "--set", name, "--vary", "description=a,b\x1b[2J",
+    )  # fmt: skip
+    assert status == EXIT_OK, err
+    assert "\x1b" not in out and "\u202e" not in out
+    assert out.startswith("scenario evil\\x1b[31m\\nFAKE LINE\\u202e: 1 policy")
+    assert "lowest, description=b\\x1b[2J" in out

@@ -7,6 +7,7 @@ import contextlib
 import io
 import itertools
 import json
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -152,6 +153,9 @@ def test_the_command_prints_the_library_answer() -> None:
     (entry,) = doc["subnets"]
     assert list(entry)[:5] == ["subnet_id", "cidr", "name", "availability_zone", "vpc_id"]
     assert {k: entry.pop(k) for k in where} == where  # named as in every JSON output
+    # The command adds whether each subnet's input is complete (the example's is).
+    assert doc.pop("input_complete") is True
+    assert [sub.pop("input_complete") for sub in doc["subnets"]] == [True]
     assert doc == json.loads(json.dumps(expected.to_dict()))
     status, out, _ = run(*args)
     assert status == EXIT_OK
@@ -216,3 +220,46 @@ def test_in_secondary_ip_mode_the_nodes_are_the_free_addresses_over_what_one_hol
     expected = s.report().addresses.available // per_node
     assert r.total.nodes == {"p10": expected, "p50": expected, "p90": expected, "min": expected}
     assert r.total.limited_by == "InsufficientFreeAddressesInSubnet"
+
+
+def test_the_text_escapes_subnet_ids_from_the_input(tmp_path: Path) -> None:
+    evil = "subnet-0aaa\x1b[31m\nFAKE"
+    subnets = {"Subnets": [{"SubnetId": evil, "CidrBlock": "10.1.0.0/24",
+                            "AvailableIpAddressCount": 251}]}  # fmt: skip
+    (tmp_path / "s.json").write_text(json.dumps(subnets))
+    (tmp_path / "e.json").write_text(json.dumps({"NetworkInterfaces": []}))
+    status, out, err = run("headroom", "--subnets", str(tmp_path / "s.json"), "--enis",
+                           str(tmp_path / "e.json"), "--instance-type", "m5.large",
+                           "--runs", "2")  # fmt: skip
+    assert status == EXIT_OK, err
+    assert "\x1b" not in out
+    assert out.splitlines()[0] == "subnet-0aaa\\x1b[31m\\nFAKE  10.1.0.0/24"
+
+
+def test_headroom_on_incomplete_input_warns_and_marks_the_figures_upper_bounds(
+    tmp_path: Path,
+) -> None:
+    # EC2 counts 120 addresses taken that no ENI read holds (an ENI file of
+    # another region): the figures are upper bounds, and the command says so.
+    subnets = {"Subnets": [{"SubnetId": "subnet-0aaa0000000000001", "CidrBlock": "10.1.0.0/24",
+                            "AvailableIpAddressCount": 251 - 120}]}  # fmt: skip
+    (tmp_path / "s.json").write_text(json.dumps(subnets))
+    (tmp_path / "e.json").write_text(json.dumps({"NetworkInterfaces": []}))
+    argv = ["headroom", "--subnets", str(tmp_path / "s.json"), "--enis", str(tmp_path / "e.json"),
+            "--instance-type", "m5.large", "--runs", "2"]  # fmt: skip
+    status, out, err = run(*argv)
+    assert status == EXIT_OK
+    assert "subnetfrag: warning: subnet-0aaa0000000000001: " in err
+    assert "the input is incomplete" in err
+    assert out.splitlines()[0] == (
+        "subnet-0aaa0000000000001  10.1.0.0/24  (at most: the input is incomplete, see the warning)"
+    )
+    status, out, _ = run(*argv, "--format", "json")
+    doc = json.loads(out)
+    assert doc["input_complete"] is False and doc["subnets"][0]["input_complete"] is False
+    subnets["Subnets"][0]["AvailableIpAddressCount"] = 251  # EC2 agrees: complete
+    (tmp_path / "s.json").write_text(json.dumps(subnets))
+    status, out, err = run(*argv)
+    assert (status, err) == (EXIT_OK, "") and "incomplete" not in out
+    doc = json.loads(run(*argv, "--format", "json")[1])
+    assert doc["input_complete"] is True and doc["subnets"][0]["input_complete"] is True

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 from random import Random
+from types import SimpleNamespace
 from typing import Any
 
 import netaddr
@@ -630,6 +631,74 @@ def test_register_policy_refuses_duplicates_and_non_policies() -> None:
     with pytest.raises(TypeError):
         sf.register_policy(object())  # type: ignore[arg-type]
     sf.register_policy(sf.get_policy("lowest"))  # the same object again: fine
+
+
+def test_a_policy_object_is_recognised_by_its_class_without_the_protocol_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The runtime Protocol check costs 10-25 µs; get_policy runs on every
+    # allocation given a Policy object, so it must run once per class, not per call.
+    checks: list[object] = []
+    meta = type(sf.Policy)
+    real = meta.__instancecheck__
+
+    def counting(cls: type, obj: object) -> bool:
+        if cls is sf.Policy:
+            checks.append(obj)
+        return real(cls, obj)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(meta, "__instancecheck__", counting)
+
+    class Fresh(Highest):
+        pass
+
+    p = Fresh()
+    s = sf.Subnet("10.0.0.0/24", seed=1)
+    for _ in range(5):
+        assert sf.get_policy(p) is p
+        s.allocate_ip(policy=p)
+    assert checks == []
+    assert s.allocations() == [net(f"10.0.0.{i}/32") for i in range(250, 255)]
+
+
+class _NoBlocks:
+    name = "no-blocks"
+
+    def choose_address(self, m: ExtentMap, rng: Random) -> int:
+        return 4
+
+
+class _BlocksNone(_NoBlocks):
+    choose_block = None
+
+
+@pytest.mark.parametrize("bad", [object(), 42, _NoBlocks(), _BlocksNone(), _NoBlocks])
+def test_a_bad_policy_object_is_refused_every_time(bad: object) -> None:
+    s = sf.Subnet("10.0.0.0/24", seed=1)
+    for _ in range(2):  # no cache lets a bad object through the second time
+        with pytest.raises(sf.UnknownPolicy, match="a policy is a name or a Policy object, not"):
+            sf.get_policy(bad)  # type: ignore[arg-type]
+        raises(sf.UnknownPolicy, s.allocate_ip, policy=bad)
+        with pytest.raises(TypeError, match="does not implement the Policy protocol"):
+            sf.register_policy(bad)  # type: ignore[arg-type]
+        with pytest.raises(sf.UnknownPolicy):
+            sf.Subnet("10.0.0.0/24", policy=bad)  # type: ignore[arg-type]
+    assert "no-blocks" not in sf.policy_names()
+
+
+def test_a_policy_with_members_on_the_instance_is_still_a_policy() -> None:
+    highest = Highest()
+    p = SimpleNamespace(
+        name="per-instance",
+        choose_address=highest.choose_address,
+        choose_block=highest.choose_block,
+    )
+    assert sf.get_policy(p) is p  # type: ignore[arg-type]
+    s = sf.Subnet("10.0.0.0/24", seed=1)
+    assert s.allocate_ip(policy=p) == ip("10.0.0.254")  # type: ignore[arg-type]
+    partial = SimpleNamespace(name="half", choose_address=highest.choose_address)
+    with pytest.raises(sf.UnknownPolicy):
+        sf.get_policy(partial)  # type: ignore[arg-type]
 
 
 # -------------------------------------------------------- determinism

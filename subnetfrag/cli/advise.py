@@ -107,7 +107,10 @@ def _document(
         "vpc_id": info.vpc_id,
         "want": want,
         "free_prefixes": aws.subnet.free_prefix_count(),
-        "meets_goal": plan is None,
+        # Missing ENIs only hide used addresses: a goal met on incomplete input
+        # is unknown (null), one missed is missed.
+        "meets_goal": (None if aws.input_incomplete else True) if plan is None else False,
+        "input_complete": not aws.input_incomplete,
         "leaked_enis": [
             {**leak.to_dict(), "action": leaked_action(leak, **where).to_dict()} for leak in leaks
         ],
@@ -168,7 +171,13 @@ def run_advise(args: argparse.Namespace, output: Output) -> int:
             lines += leaks
             lines.append("")
         free = aws.subnet.free_prefix_count()
-        if plan is None:
+        if plan is None and aws.input_incomplete:
+            lines.append(
+                f"  {style.paint('goal unknown', 'bold-red')}: {free:,} free /28 prefixes in "
+                f"the addresses read, at least the {want:,} wanted, but the input is "
+                "incomplete (see the warning): the true count may be lower"
+            )
+        elif plan is None:
             lines.append(
                 f"  meets the goal: {free:,} free /28 prefixes, at least the {want:,} wanted; "
                 "nothing to move"

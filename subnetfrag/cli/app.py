@@ -6,9 +6,9 @@ Exit status (docs/cli.md, "Exit status"):
 - 0 success (``check``: every subnet healthy);
 - 1 ``check``: a subnet fails a threshold, and nothing else;
 - 2 usage error;
-- 3 an error reading the input, talking to AWS, or raised by the library
-  (``subnetfrag: error: ...``), hostile input included (JSON nested thousands
-  deep, a number of thousands of digits);
+- 3 an error reading the input, writing the output (a full disk), talking
+  to AWS, or raised by the library (``subnetfrag: error: ...``), hostile input
+  included (JSON nested thousands deep, a number of thousands of digits);
 - 4 ``check``: a subnet's input is incomplete, so its health is unknown (the
   ENIs read show clearly fewer in-use addresses than EC2 counts; see
   :data:`subnetfrag.aws.INCOMPLETE_MIN_MISSING`), unless ``--allow-incomplete``;
@@ -35,7 +35,7 @@ from .bench_policies import run_bench_policies
 from .check import run_check
 from .headroom import run_headroom
 from .max_pods import run_max_pods
-from .output import CommandError, Output
+from .output import CommandError, Output, OutputError
 from .parser import (
     EXIT_ERROR,
     EXIT_INTERNAL,
@@ -115,7 +115,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_args(args)
         output = Output.for_streams(args.color)
         status = _COMMANDS[args.command](args, output)
-        sys.stdout.flush()
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError.of(exc) from None
         return status
     except SystemExit as exc:  # --help and --version: argparse printed, and exits
         return exc.code if isinstance(exc.code, int) else 0
@@ -124,17 +129,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except (SubnetFragError, CommandError) as exc:
         sys.stderr.write(f"subnetfrag: error: {_one_line(exc)}\n")
+        if isinstance(exc, OutputError):
+            _silence_stdout()  # what stays buffered would fail again at exit
         return EXIT_ERROR
     except KeyboardInterrupt:
         sys.stderr.write("subnetfrag: interrupted\n")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # Python would complain again when it flushes stdout at exit.
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        except (OSError, ValueError):  # pragma: no cover - stdout without a descriptor
-            pass
+        _silence_stdout()  # Python would complain again when it flushes stdout at exit
         return EXIT_BROKEN_PIPE
     except MemoryError:
         sys.stderr.write("subnetfrag: error: out of memory\n")
@@ -142,6 +144,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: one line, the traceback on request
         debug = getattr(args, "debug", False) if args is not None else "--debug" in words
         return _internal_error(exc, bool(debug))
+
+
+def _silence_stdout() -> None:
+    """Point stdout's descriptor at the null device, so that the flush of
+    what is still buffered at exit neither fails nor prints. O(1)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # pragma: no cover - stdout without a descriptor
+        pass
 
 
 def _internal_error(exc: Exception, debug: bool) -> int:

@@ -10,6 +10,7 @@ import argparse
 from typing import Any
 
 from ..policies import policy_names
+from ..render.terminal import printable
 from ..sim import parse_value
 from ..sim.bench import bench
 from ..sim.executors import make_executor
@@ -133,7 +134,9 @@ def run_bench_policies(args: argparse.Namespace, output: Output) -> int:
         )
     finally:
         executor.close()
-    output.write_result(args.format, result.to_dict, result.table, result.to_csv)
+    output.write_result(
+        args.format, result.to_dict, lambda: result.table(printable), result.to_csv
+    )
     if args.plot:
         from ..render.plots import plot_bench
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..aws import AwsState
 from ..render.json_report import subnet_where
+from ..render.terminal import printable
 from ..render.text_report import subnet_heading
 from ..sim.headroom import HeadroomFigures, HeadroomResult, headroom
 from ..sim.scenario import SUBNET_SELECTIONS
@@ -95,11 +96,20 @@ def _line(label: str, fig: HeadroomFigures, pods_per_node: int, instance_type: s
     )
 
 
-def render_headroom(result: HeadroomResult, headings: Sequence[str] | None = None) -> str:
+_INCOMPLETE = "  (at most: the input is incomplete, see the warning)"
+
+
+def render_headroom(
+    result: HeadroomResult,
+    headings: Sequence[str] | None = None,
+    *,
+    incomplete: bool = False,
+) -> str:
     """The text form: one block per subnet, headed by ``headings`` (one per
     subnet, in order; default: its id and CIDR), then the set's when there
-    are several. O(subnets)."""
-    labels = headings or [f"{sid}  {cidr}" for sid, cidr, _ in result.subnets]
+    are several, marked as an upper bound when ``incomplete`` (some subnet's
+    input misses addresses EC2 counts as taken). O(subnets)."""
+    labels = headings or [f"{printable(sid)}  {cidr}" for sid, cidr, _ in result.subnets]
     chunks = [
         _line(label, fig, result.pods_per_node, result.instance_type)
         for label, (_, _, fig) in zip(labels, result.subnets, strict=True)
@@ -107,7 +117,8 @@ def render_headroom(result: HeadroomResult, headings: Sequence[str] | None = Non
     if len(result.subnets) > 1:
         chunks.append(
             _line(
-                f"all {len(result.subnets)} subnets ({result.subnet_selection})",
+                f"all {len(result.subnets)} subnets ({result.subnet_selection})"
+                + (_INCOMPLETE if incomplete else ""),
                 result.total,
                 result.pods_per_node,
                 result.instance_type,
@@ -119,7 +130,7 @@ def render_headroom(result: HeadroomResult, headings: Sequence[str] | None = Non
 def run_headroom(args: argparse.Namespace, output: Output) -> int:
     """Run ``headroom``; returns the exit status (0)."""
     state = load_state(args)
-    for warning in state.warnings:
+    for warning in state.all_warnings():  # each subnet's too: incomplete input
         output.warn(warning)
     with known_instance_type():
         result = headroom(
@@ -134,18 +145,32 @@ def run_headroom(args: argparse.Namespace, output: Output) -> int:
     output.write_result(
         args.format,
         lambda: _document(result, state),
-        lambda: render_headroom(result, [subnet_heading(aws, output.style) for aws in state]),
+        lambda: render_headroom(
+            result,
+            [
+                subnet_heading(aws, output.style) + (_INCOMPLETE if aws.input_incomplete else "")
+                for aws in state
+            ],
+            incomplete=any(aws.input_incomplete for aws in state),
+        ),
     )
     return 0
 
 
 def _document(result: HeadroomResult, state: AwsState) -> dict[str, Any]:
     """The JSON form: the result's ``to_dict()``, each subnet named as in
-    every JSON output (:func:`~subnetfrag.render.json_report.subnet_where`).
-    O(subnets)."""
+    every JSON output (:func:`~subnetfrag.render.json_report.subnet_where`)
+    and marked ``input_complete``, as is the whole. O(subnets)."""
     doc = result.to_dict()
     doc["subnets"] = [
-        {"subnet_id": e.pop("subnet_id"), "cidr": e.pop("cidr"), **subnet_where(aws), **e}
+        {
+            "subnet_id": e.pop("subnet_id"),
+            "cidr": e.pop("cidr"),
+            **subnet_where(aws),
+            **e,
+            "input_complete": not aws.input_incomplete,
+        }
         for e, aws in zip(doc["subnets"], state, strict=True)
     ]
+    doc["input_complete"] = not any(aws.input_incomplete for aws in state)
     return doc

@@ -12,7 +12,7 @@ from typing import TextIO
 from ..aws import AwsWarning
 from ..render.terminal import Style, can_encode, colour_wanted, printable
 
-__all__ = ["CommandError", "Output"]
+__all__ = ["CommandError", "Output", "OutputError"]
 
 _MAP_GLYPHS = "□▣■"
 _PIECE = 4096
@@ -20,6 +20,16 @@ _PIECE = 4096
 
 class CommandError(Exception):
     """A command's own failure (``subnetfrag: error: MESSAGE``, exit 3)."""
+
+
+class OutputError(CommandError):
+    """Standard output cannot be written (a full disk, an I/O error; a closed
+    pipe is :class:`BrokenPipeError`, which stays itself): exit 3, not a bug."""
+
+    @classmethod
+    def of(cls, exc: OSError) -> OutputError:
+        """The error for ``exc``, raised while writing standard output. O(1)."""
+        return cls(f"cannot write standard output: {exc.strerror or exc}")
 
 
 @dataclass(slots=True)
@@ -51,9 +61,15 @@ class Output:
     def write(self, text: str) -> None:
         """Write ``text`` to stdout as is, in pieces: when the reader goes away
         (``| head``), a later piece fails with :class:`BrokenPipeError` rather
-        than one large write ending short and unnoticed."""
-        for start in range(0, len(text), _PIECE):
-            self.out.write(text[start : start + _PIECE])
+        than one large write ending short and unnoticed. Raises
+        :class:`OutputError` when stdout cannot be written otherwise."""
+        try:
+            for start in range(0, len(text), _PIECE):
+                self.out.write(text[start : start + _PIECE])
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # ENOSPC on a full disk, EIO...
+            raise OutputError.of(exc) from None
 
     def write_json(self, document: object) -> None:
         """Write ``document`` as JSON indented by 2, ending with a newline: the

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 
 from ..policies import policy_names
-from ..render.terminal import COLOR_MODES, Style
+from ..render.terminal import COLOR_MODES, Style, printable
 from ..sim.replay import AS_RECORDED, ReplayError, ReplayResult, parse_reserve, replay_files
 from .output import Output
 from .parser import _COLOR_HELP, EXIT_OK, _integer, add_command
@@ -40,7 +40,9 @@ def _duration(seconds: float) -> str:
 
 
 def _counts(items: dict[str, int]) -> str:
-    return ", ".join(f"{name} {n:,}" for name, n in sorted(items.items()))
+    # Error codes come from the trace: printable() keeps their control
+    # characters off the terminal.
+    return ", ".join(f"{printable(name)} {n:,}" for name, n in sorted(items.items()))
 
 
 def render_replay(result: ReplayResult, style: Style) -> str:
@@ -48,7 +50,11 @@ def render_replay(result: ReplayResult, style: Style) -> str:
     (start, end, lowest), available addresses and first failure. O(subnets)."""
     lines = [
         f"replayed {result.applied:,} of {result.events:,} records"
-        + (f", {result.start_time} to {result.end_time}" if result.start_time else "")
+        + (
+            f", {printable(result.start_time)} to {printable(result.end_time)}"
+            if result.start_time
+            else ""
+        )
     ]
     reserved = ", ".join(result.reservations) or "none"
     lines.append(f"policy {style.paint(result.policy, 'bold')}; reservations added: {reserved}")
@@ -58,10 +64,12 @@ def render_replay(result: ReplayResult, style: Style) -> str:
         lines.append(f"recorded failures: {_counts(result.recorded_failures)}")
     for s in result.subnets:
         lines.append("")
-        lines.append(f"{style.paint(s.subnet_id, 'bold')}  {s.cidr}  ({s.events:,} events)")
+        lines.append(
+            f"{style.paint(printable(s.subnet_id), 'bold')}  {s.cidr}  ({s.events:,} events)"
+        )
         low = f"lowest {s.min_free_prefixes:,}"
         if s.min_free_prefixes_time:
-            low += f" at {s.min_free_prefixes_time}"
+            low += f" at {printable(s.min_free_prefixes_time)}"
         lines.append(
             f"  free /28s       {s.free_prefixes_start:,} at start, "
             f"{s.free_prefixes_end:,} at end, {low}"
@@ -73,7 +81,7 @@ def render_replay(result: ReplayResult, style: Style) -> str:
             lines.append(f"  first failure   {style.paint('none', 'green')}")
         else:
             assert s.first_failure_s is not None
-            when = f"{s.first_failure_time} (+{_duration(s.first_failure_s)})"
+            when = f"{printable(s.first_failure_time)} (+{_duration(s.first_failure_s)})"
             lines.append(
                 f"  first failure   {style.paint(when, 'bold-red')}: {_counts(s.failures)}"
             )
@@ -193,6 +201,7 @@ def run_replay(args: argparse.Namespace, output: Output) -> int:
         reserve=args.reserve,
         subnet_ids=args.subnet_ids,
         seed=args.seed,
+        warn=output.warn,
     )
     output.write_result(args.format, result.to_dict, lambda: render_replay(result, output.style))
     return EXIT_OK

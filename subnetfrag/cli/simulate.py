@@ -10,6 +10,7 @@ import textwrap
 from typing import Any
 
 from ..policies import policy_names
+from ..render.terminal import printable
 from ..sim import Scenario, SimResult, simulate
 from .output import Output
 from .scenario_options import add_scenario_options, check_policies, load_scenario, overrides
@@ -112,7 +113,8 @@ def render_simulation(result: SimResult, scenario: Scenario) -> str:
     icb = s["first_insufficient_cidr_blocks_s"]
     fails = s["failures"]
     lines = [
-        f"scenario {result.scenario}: {scenario.description or scenario.name}",
+        f"scenario {printable(result.scenario)}: "
+        f"{printable(scenario.description or scenario.name)}",
         f"policy {result.policy}, seed {result.seed}, {_fmt(scenario.duration_s)} s simulated, "
         f"{s['events']:,} events",
         "",

@@ -25,7 +25,7 @@ import io
 import itertools
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -187,12 +187,15 @@ class BenchResult:
                 )
         return out.getvalue()
 
-    def table(self) -> str:
+    def table(self, escape: Callable[[str], str] = str) -> str:
         """The ranked text table: per cell the mean ± the 95 % half-width of
-        the main metrics. O(cells)."""
+        the main metrics. ``escape`` is applied to the text that comes from the
+        scenario (its name, the variations' values): the command line passes
+        :func:`subnetfrag.render.terminal.printable`, so that a control
+        character in them cannot reach the terminal. O(cells)."""
         n = len(self.seeds)
         head = [
-            f"scenario {self.scenario}: {len(self.policies)} "
+            f"scenario {escape(self.scenario)}: {len(self.policies)} "
             f"polic{'ies' if len(self.policies) != 1 else 'y'} x "
             f"{len(self.cells) // max(1, len(self.policies))} variation(s) x {n} seed(s) = "
             f"{self.runs} runs ({self.executor}, {self.elapsed_s:.1f} s)",
@@ -203,7 +206,7 @@ class BenchResult:
         rows = [["rank", "policy / variation", *(h for _, h in TEXT_METRICS)]]
         for rank, cell in enumerate(self.cells, 1):
             rows.append(
-                [str(rank), cell.label]
+                [str(rank), escape(cell.label)]
                 + [_cell_text(m, cell.metrics.get(m), n) for m, _ in TEXT_METRICS]
             )
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]

@@ -26,7 +26,6 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from random import Random
 from typing import Any
 
 from ..errors import InsufficientFreeAddresses, SubnetFragError
@@ -127,16 +126,6 @@ def _percentiles(values: list[int]) -> dict[str, int]:
     out = {f"p{p}": ordered[max(math.ceil(p * n / 100), 1) - 1] for p in _PERCENTILES}
     out["min"] = ordered[0]
     return out
-
-
-def _copy(subnet: Subnet, rng_seed: int) -> Subnet:
-    """The subnet's state with EC2's random policy and a fresh seeded RNG."""
-    data = subnet.to_dict()
-    version, internal, gauss = Random(rng_seed).getstate()
-    data["rng_state"] = {"version": version, "internal": list(internal), "gauss_next": gauss}
-    data["policy"] = "random"
-    data.pop("choice_order", None)
-    return Subnet.from_dict(data)
 
 
 def _fill(ipam: NodeIpam, pods: int) -> tuple[int, str | None]:
@@ -291,7 +280,11 @@ def headroom(
     SubnetPool(group)  # refuses overlapping subnets now
 
     def analyse(members: list[Subnet], salt: int) -> HeadroomFigures:
-        copies = [_copy(s, seed * 1_000_003 + salt * 101 + i) for i, s in enumerate(members)]
+        # The subnet's state with EC2's random policy and a fresh seeded RNG.
+        copies = [
+            s.copy(seed=seed * 1_000_003 + salt * 101 + i, policy="random")
+            for i, s in enumerate(members)
+        ]
         pool = SubnetPool(copies, strategy=subnet_selection)
         return _figures([_run(copies, pool, cni, limits, pods) for _ in range(runs)])
 

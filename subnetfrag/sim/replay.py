@@ -30,14 +30,14 @@ in all) plus reading the inputs (about 30 µs a record).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..addresses import parse_network
 from ..aws.cloudtrail import ASSIGN, CREATE, DELETE, UNASSIGN, Trace, TraceEvent, read_trace
 from ..aws.ingest import Source, load_files
-from ..aws.state import AwsState
+from ..aws.state import AwsState, AwsWarning
 from ..errors import (
     AddressInUse,
     InsufficientCidrBlocks,
@@ -482,12 +482,16 @@ def replay_files(
     reserve: Iterable[tuple[str, str] | str] = (),
     subnet_ids: Iterable[str] | None = None,
     seed: int | None = 0,
+    warn: Callable[[AwsWarning], object] | None = None,
 ) -> ReplayResult:
     """Read a CloudTrail trace (:func:`~subnetfrag.aws.cloudtrail.read_trace`)
     and the starting state (:func:`~subnetfrag.aws.load_files`: describe-subnets,
     describe-network-interfaces, get-subnet-cidr-reservations output, taken
     before the trace's first event), then :func:`replay`. ``seed`` seeds the
-    random policy (the same seed gives the same replay).
+    random policy (the same seed gives the same replay). ``warn``, when given,
+    is called with each warning about the starting state (the state's, then
+    each subnet's: an ENI file of another region makes the input incomplete)
+    before the replay.
 
     Raises :class:`~subnetfrag.aws.AwsInputError` for unreadable or malformed
     input (naming the file and record) and what :func:`replay` raises.
@@ -495,4 +499,7 @@ def replay_files(
     """
     events = read_trace(trace)
     state = load_files(subnets, enis, reservations, subnet_ids=subnet_ids, seed=seed)
+    if warn is not None:
+        for warning in state.all_warnings():
+            warn(warning)
     return replay(events, state, policy=policy, reserve=reserve)

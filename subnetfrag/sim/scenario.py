@@ -18,6 +18,7 @@ key (``subnets.0.cidr``, ``cluster.warm_ip_target``, ``phases.1.at_s``).
 from __future__ import annotations
 
 import math
+import sys
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -231,6 +232,11 @@ def _number(d: Mapping[str, Any], key: str, where: str, *, default: float | None
             raise ScenarioError(f"{where}{key} is required")
         return default
     value = d[key]
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 1023:
+        raise ScenarioError(
+            f"{where}{key} must be a finite number, not an integer of {value.bit_length():,} "
+            "bits (beyond a float)"
+        )
     if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
         raise ScenarioError(f"{where}{key} must be a finite number, not {value!r}")
     if value < 0 or (positive and value == 0):
@@ -386,14 +392,38 @@ def _tenant(raw: Any, i: int, nsubnets: int) -> TenantSpec:
     )
 
 
+def _loads(text: str, what: str) -> dict[str, Any]:
+    """``tomllib.loads(text)``, with every way hostile text makes it fail
+    other than bad syntax (which stays a :class:`tomllib.TOMLDecodeError`) a
+    :class:`ScenarioError` naming ``what``: nesting deeper than the
+    interpreter's recursion limit, an integer beyond Python's digit limit
+    (4,300 digits), or a document too large for memory. O(len(text))."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        raise
+    except RecursionError:
+        raise ScenarioError(
+            f"{what}: TOML nested too deeply to read (a scenario nests a few levels)"
+        ) from None
+    except ValueError:  # int() refusing a number of thousands of digits
+        raise ScenarioError(
+            f"{what}: unreadable TOML: a number with more than "
+            f"{sys.get_int_max_str_digits():,} digits"
+        ) from None
+    except MemoryError:
+        raise ScenarioError(f"{what}: too large to parse in the memory available") from None
+
+
 def parse_value(text: str) -> Any:
     """A ``--set`` value: None for empty text (unset the key), a TOML value
     (``2``, ``1.5``, ``true``, ``"x"``, ``[...]``) when it parses as one, else
-    the text itself. O(len(text))."""
+    the text itself. O(len(text)). Raises :class:`ScenarioError` for a value
+    nested too deeply or with a number of thousands of digits."""
     if not text.strip():
         return None
     try:
-        return tomllib.loads(f"v = {text}")["v"]
+        return _loads(f"v = {text}", f"value {text[:40]!r}")["v"]
     except tomllib.TOMLDecodeError:
         return text
 
@@ -490,9 +520,15 @@ class Scenario:
         valid scenario. O(file size + subnets' sizes)."""
         try:
             with open(path, "rb") as f:
-                data = tomllib.load(f)
+                raw = f.read()
         except OSError as exc:
             raise ScenarioError(f"cannot read scenario {path}: {exc.strerror or exc}") from None
+        except MemoryError:
+            raise ScenarioError(f"scenario {path}: too large to read") from None
+        try:
+            data = _loads(raw.decode("utf-8"), f"scenario {path}")
+        except UnicodeDecodeError as exc:
+            raise ScenarioError(f"scenario {path} is not UTF-8 text ({exc.reason})") from None
         except tomllib.TOMLDecodeError as exc:
             raise ScenarioError(f"scenario {path} is not valid TOML: {exc}") from None
         try:
