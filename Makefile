@@ -31,7 +31,8 @@ run: $(RUN_STAMP)
 	$(PY) -m subnetfrag analyze --example
 
 lint: $(TEST_STAMP)
-	$(PY) -m ruff check subnetfrag tests benchmarks
+	$(PY) -m ruff check subnetfrag tests benchmarks scripts
+	$(PY) -m ruff format --check subnetfrag tests benchmarks scripts
 	$(PY) -m mypy
 
 pytest: $(TEST_STAMP)

@@ -111,9 +111,7 @@ def test_a_merged_table_joins_the_same_labels_in_every_query() -> None:
     an ``organize`` step names each value column."""
     dash = json.loads(DASHBOARD.read_text(encoding="utf-8"))
     merged = [
-        p
-        for p in dash["panels"]
-        if any(t["id"] == "merge" for t in p.get("transformations", ()))
+        p for p in dash["panels"] if any(t["id"] == "merge" for t in p.get("transformations", ()))
     ]
     assert merged
     for panel in merged:
