@@ -134,9 +134,7 @@ def run_bench_policies(args: argparse.Namespace, output: Output) -> int:
         )
     finally:
         executor.close()
-    output.write_result(
-        args.format, result.to_dict, lambda: result.table(printable), result.to_csv
-    )
+    output.write_result(args.format, result.to_dict, lambda: result.table(printable), result.to_csv)
     if args.plot:
         from ..render.plots import plot_bench
 
