@@ -94,12 +94,14 @@ def _count_blocks_by_set(used: set[int], first: int, size: int) -> int:
 
 
 def _ipset_free(s: sf.Subnet) -> netaddr.IPSet:
-    free = netaddr.IPSet([s.cidr])
-    for n in s.allocations():
-        free.remove(n)
-    for off in s.aws_reserved_offsets():
-        free.remove(netaddr.IPAddress(s.first + off))
-    return free
+    """The free addresses of ``s`` as an IPSet, the baseline's state.
+
+    Built from the free extents in one ``IPSet`` constructor (0.2 s): removing
+    the ~8,000 allocations one by one from the whole /16 gives the same set
+    but took 34 s, a third of the suite, and the baseline is timed on its
+    query, not on how its set was built. O(extents log extents).
+    """
+    return netaddr.IPSet(s.free_extents())
 
 
 def _count_blocks_by_ipset(free: netaddr.IPSet) -> int:
@@ -155,7 +157,8 @@ def run() -> list[tuple[str, list[Row]]]:
     t_set = measure(lambda: _count_blocks_by_set(used, first, s.size), repeat=3)
     free = _ipset_free(s)
     t_ipset = measure(lambda: _count_blocks_by_ipset(free), repeat=3)
-    assert _count_blocks_by_set(used, first, s.size) >= s.free_prefix_count()
+    by_set = _count_blocks_by_set(used, first, s.size)
+    assert by_set == _count_blocks_by_ipset(free) >= s.free_prefix_count(), by_set
     queries += [
         Row("free /28 count: python set scan", t_set, "free_prefix_count", queries[2].seconds),
         Row("free /28 count: IPSet.iter_cidrs", t_ipset, "free_prefix_count", queries[2].seconds),
@@ -206,8 +209,7 @@ def run() -> list[tuple[str, list[Row]]]:
             ),
             _vs(f"/28 offset pair ({policy})", door_prefix, yard, _yardstick),
         ]
-    s = half_full()
-    free = _ipset_free(s)
+    # ``free`` is the half-full /16's IPSet from the queries; the pair leaves it as it was.
     victim = next(iter(free))
 
     def ipset_pair() -> None:
