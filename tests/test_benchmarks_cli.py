@@ -46,3 +46,18 @@ def test_unknown_suite_is_a_usage_error_before_anything_runs() -> None:
         "unknown suite 'bench_nope'; choose from bench_core, bench_report, bench_ingest, "
         "bench_sim, bench_sweep"
     ]
+
+
+def test_ingest_peak_is_the_childs_own_not_the_benchmark_process() -> None:
+    """bench_ingest's baseline once read ``ru_maxrss``, which on Linux keeps
+    the parent's peak across vfork + exec: after bench_core the bare import
+    measured 51 MiB instead of 30. Holding 120 MiB here must not show."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        from benchmarks.bench_ingest import peak_rss_mib
+    finally:
+        sys.path.remove(str(ROOT))
+    held = b"\x01" * (120 * 2**20)  # resident in this process
+    peak, _ = peak_rss_mib()
+    assert len(held) == 120 * 2**20
+    assert 0 < peak < 100, peak
