@@ -318,7 +318,8 @@ examples:
 Run 'subnetfrag COMMAND --help' for a command's options. Exit status: 0 success,
 1 'check' found an unhealthy subnet, 2 usage error, 3 input, AWS or library error,
 4 'check' found a subnet whose input is incomplete, 5 'check --strict' saw a warning,
-70 internal error (a bug; --debug prints the traceback).
+70 internal error (a bug; --debug prints the traceback), 130 interrupted (Ctrl-C),
+141 the output was closed early ('| head').
 """
 
 

@@ -26,7 +26,8 @@ TRACE is a CloudTrail log file ({"Records": [...]}, gzip or not) or the output o
   aws cloudtrail lookup-events --lookup-attributes \\
       AttributeKey=EventSource,AttributeValue=ec2.amazonaws.com --output json
 --subnets/--enis (and --reservations) must describe the subnets as they were
-BEFORE the trace's first event. Exit status: 0 done, 2 usage, 3 bad input.
+BEFORE the trace's first event. Exit status: 0 done, 2 usage, 3 bad input,
+70 an internal error (a bug).
 """
 
 
