@@ -464,7 +464,8 @@ def build_parser(version: str) -> ArgumentParser:
     mp = add_command(
         commands,
         "max-pods",
-        help="the VPC CNI max-pods value of an instance type, with the arithmetic",
+        help="the max pods a bootstrapper (nodeadm, the AL2 calculator, Karpenter) "
+        "gives an instance type, with the rule and the arithmetic",
         description=(
             "The kubelet's max pods for an instance type under the VPC CNI, as a node "
             "bootstrapper sets it (--bootstrap: nodeadm by default, the AL2 calculator, or "
