@@ -99,6 +99,15 @@ def test_the_top_level_help_lists_every_exit_status_of_the_table() -> None:
     assert not missing, f"subnetfrag --help does not list exit status {missing}"
 
 
+def test_the_check_help_lists_the_statuses_check_can_return() -> None:
+    from subnetfrag.cli.parser import _CHECK_EPILOG
+
+    listed = " ".join(_CHECK_EPILOG.split()).split("exit status:", 1)[1].strip()
+    said = set(re.findall(r"(?:^|; )(\d+) ", listed))
+    assert said == {"0", "1", "2", "3", "4", "5", "70"}
+    assert said <= set(_exit_statuses_of_the_table())
+
+
 OTHER_PAGES = [
     DOC.parent.parent / "README.md",
     *sorted(p for p in DOC.parent.glob("*.md") if p != DOC),

@@ -273,10 +273,10 @@ examples:
   subnetfrag check --aws --cluster prod --min-free-prefixes 16 --max-score 75 || page-oncall
 
 exit status: 0 every subnet healthy; 1 a subnet fails a threshold (one line each on
-stdout); 2 usage error; 3 the input or AWS could not be read; 4 a subnet's input is
-incomplete, so its health is unknown (an INCOMPLETE line; see --allow-incomplete);
-5 --strict and the input drew a warning; 70 an internal error (a bug). When several
-apply, the first of 1, 4, 5 wins.
+stdout); 2 usage error; 3 the input or AWS could not be read (or the output written);
+4 a subnet's input is incomplete, so its health is unknown (an INCOMPLETE line; see
+--allow-incomplete); 5 --strict and the input drew a warning; 70 an internal error
+(a bug). When several apply, the first of 1, 4, 5 wins.
 """
 
 _ADVISE_EPILOG = """\
