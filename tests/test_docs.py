@@ -99,3 +99,16 @@ def test_the_iam_policy_in_the_aws_page_grants_every_call_subnetfrag_makes() -> 
         for action in statement["Action"]
     }
     assert set(_ACTIONS.values()) <= granted, set(_ACTIONS.values()) - granted
+
+
+def test_the_readme_names_every_extra() -> None:
+    # pyproject's extras are how users get --aws, --plot, Dask and CEL; the
+    # README named only aws.
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "optional-dependencies"
+    ]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in extras if name != "test" and f".[{name}]" not in readme]
+    assert not missing, missing
