@@ -108,6 +108,32 @@ def test_the_check_help_lists_the_statuses_check_can_return() -> None:
     assert said <= set(_exit_statuses_of_the_table())
 
 
+def test_every_option_a_command_section_names_is_an_option_of_that_command() -> None:
+    # A renamed option must not live on in the prose of docs/cli.md. Shown
+    # outputs are checked by running them; `aws ...`, `kubectl ...` and other
+    # subnetfrag commands quoted in the prose have options of their own; `serve` refers to
+    # `analyze --format`, max-pods to the AL2 calculator's --show-max-allowed.
+    import argparse
+
+    from subnetfrag import __version__
+    from subnetfrag.cli.parser import build_parser
+
+    commands = next(
+        a for a in build_parser(__version__)._actions if isinstance(a, argparse._SubParsersAction)
+    ).choices
+    parts = re.split(r"^## `subnetfrag ([a-z-]+)`\n", DOC.read_text(encoding="utf-8"), flags=re.M)
+    assert len(parts) // 2 == 10
+    elsewhere = {"serve": {"--format"}, "max-pods": {"--show-max-allowed"}}
+    for name, body in zip(parts[1::2], parts[2::2], strict=True):
+        prose = re.sub(r"^```.*?^```", "", body.split("\n## ", 1)[0], flags=re.M | re.S)
+        others = "|".join(re.escape(c) for c in ["aws", "kubectl", *commands] if c != name)
+        prose = re.sub(rf"`(?:subnetfrag )?(?:{others}) [^`]*`", "", prose)
+        named = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", prose))
+        options = {o for a in commands[name]._actions for o in a.option_strings}
+        unknown = named - options - elsewhere.get(name, set())
+        assert not unknown, f"docs/cli.md, {name}: {sorted(unknown)} are not options of it"
+
+
 OTHER_PAGES = [
     DOC.parent.parent / "README.md",
     *sorted(p for p in DOC.parent.glob("*.md") if p != DOC),

@@ -655,10 +655,10 @@ def _add_plan(commands: argparse._SubParsersAction) -> None:  # type: ignore[typ
         "plan",
         help="the addresses and /28s a cluster holds, and the smallest subnets for it",
         description=(
-            "What NODES nodes of one instance type, each running PODS pods, hold at steady "
-            "state under the VPC CNI (its ipamd rules, the node's max pods), the smallest "
-            "subnets that fit it, and the secondary CIDR to associate when the VPC has no "
-            "room. --format json prints the plan's to_dict()."
+            "What --nodes nodes of one instance type, each running --pods-per-node pods, "
+            "hold at steady state under the VPC CNI (its ipamd rules, the node's max pods), "
+            "the smallest subnets that fit it, and the secondary CIDR to associate when the "
+            "VPC has no room. --format json prints the plan's to_dict()."
         ),
         epilog=_PLAN_EPILOG,
     )
