@@ -34,14 +34,14 @@ from ..subnet import RESERVATION_KINDS, Subnet
 from ..vpc import Vpc
 
 __all__ = [
+    "MAX_CHECKPOINTS",
+    "MAX_DURATION_S",
     "POD_ADDRESS_CHOICES",
     "RESERVATION_LAYOUTS",
     "SCHEDULERS",
     "SUBNET_ROLES",
     "SUBNET_SELECTIONS",
     "TENANT_KINDS",
-    "MAX_CHECKPOINTS",
-    "MAX_DURATION_S",
     "ClusterSpec",
     "PhaseSpec",
     "ReservationSpec",
