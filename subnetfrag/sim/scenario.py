@@ -34,6 +34,8 @@ from ..subnet import RESERVATION_KINDS, Subnet
 from ..vpc import Vpc
 
 __all__ = [
+    "MAX_CHECKPOINTS",
+    "MAX_DURATION_S",
     "POD_ADDRESS_CHOICES",
     "RESERVATION_LAYOUTS",
     "SCHEDULERS",
@@ -50,6 +52,13 @@ __all__ = [
     "parse_value",
 ]
 
+#: The longest simulated time a scenario may ask for: ten years. A run's cost
+#: grows with its simulated time, so an absurd ``duration_s`` (``1e300``) is a
+#: mistake to refuse at once, not a run to start that never ends.
+MAX_DURATION_S = 10 * 366 * 86_400.0
+#: The most checkpoints (rows of the series) a run may record: the series is
+#: kept in memory, so ``checkpoint_s`` may not be tiny against ``duration_s``.
+MAX_CHECKPOINTS = 1_000_000
 #: Pod schedulers: ``spread`` (fewest pods first) and ``binpack`` (most pods first).
 SCHEDULERS: tuple[str, ...] = ("spread", "binpack")
 #: Subnet-selection rules for new ENIs (:data:`subnetfrag.pool.STRATEGIES` names).
@@ -468,6 +477,15 @@ class Scenario:
         name = _str(d, "name", "")
         duration = _number(d, "duration_s", "", positive=True)
         checkpoint = _number(d, "checkpoint_s", "", default=min(300.0, duration), positive=True)
+        if duration > MAX_DURATION_S:
+            raise ScenarioError(
+                f"duration_s must be at most {MAX_DURATION_S:,.0f} (ten years), not {duration:g}"
+            )
+        if duration / checkpoint > MAX_CHECKPOINTS:
+            raise ScenarioError(
+                f"checkpoint_s {checkpoint:g} gives {duration / checkpoint:,.0f} checkpoints over "
+                f"duration_s {duration:g}: at most {MAX_CHECKPOINTS:,} (a larger checkpoint_s)"
+            )
         raw_subnets = _array(d, "subnets", "")
         if not raw_subnets:
             raise ScenarioError("subnets: a scenario needs at least one [[subnets]] table")
