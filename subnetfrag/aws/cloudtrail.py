@@ -1,5 +1,10 @@
 """CloudTrail records of a subnet's address history -> :class:`TraceEvent` list.
 
+The types (:class:`Trace`, :class:`TraceEvent`, the event names) are the
+simulation layer's (:mod:`subnetfrag.sim.trace`, where the replay that reads
+them lives); this module only parses CloudTrail JSON into them, and re-exports
+them under the names it always had.
+
 Reads the four EC2 calls that change which addresses a subnet hands out:
 ``CreateNetworkInterface``, ``DeleteNetworkInterface``,
 ``AssignPrivateIpAddresses`` and ``UnassignPrivateIpAddresses``; every other
@@ -38,12 +43,12 @@ import gzip
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from ..addresses import parse_ip, parse_network
 from ..errors import InvalidCidr
+from ..sim.trace import ASSIGN, CREATE, DELETE, EVENT_NAMES, UNASSIGN, Trace, TraceEvent
 from .errors import AwsInputError
 from .ingest import _decode, _documents
 
@@ -59,65 +64,7 @@ __all__ = [
     "read_trace",
 ]
 
-CREATE = "CreateNetworkInterface"
-DELETE = "DeleteNetworkInterface"
-ASSIGN = "AssignPrivateIpAddresses"
-UNASSIGN = "UnassignPrivateIpAddresses"
-#: The EC2 calls a replay reads; every other record is skipped.
-EVENT_NAMES: tuple[str, ...] = (CREATE, DELETE, ASSIGN, UNASSIGN)
 _EC2_SOURCE = "ec2.amazonaws.com"
-
-
-@dataclass(frozen=True, slots=True)
-class TraceEvent:
-    """One recorded EC2 call, its addresses as integers.
-
-    ``index`` is the record's position in the input (0-based, over all files),
-    ``where`` names it in messages (``"trail.json record 12 (eventID ...)"``:
-    the index there counts within the file),
-    ``time_s`` is ``eventTime`` in seconds since the epoch. ``error_code`` is
-    CloudTrail's ``errorCode`` (``None`` for a call that succeeded).
-
-    Request: ``subnet_id`` (Create only), ``eni_id``, ``primary`` (an explicit
-    primary address asked for, Create), ``addresses`` and ``prefixes``
-    (explicit /32s and /28s asked for or, for Unassign, released),
-    ``address_count`` and ``prefix_count`` (automatic ones asked for).
-    Response (successful Create/Assign): ``recorded_primary``,
-    ``recorded_addresses`` (secondary /32s EC2 gave) and ``recorded_prefixes``.
-    """
-
-    index: int
-    where: str
-    event_id: str | None
-    name: str
-    time_s: float
-    time: str
-    error_code: str | None = None
-    subnet_id: str | None = None
-    eni_id: str | None = None
-    primary: int | None = None
-    addresses: tuple[int, ...] = ()
-    prefixes: tuple[int, ...] = ()
-    address_count: int = 0
-    prefix_count: int = 0
-    recorded_primary: int | None = None
-    recorded_addresses: tuple[int, ...] = ()
-    recorded_prefixes: tuple[int, ...] = ()
-
-
-@dataclass(slots=True)
-class Trace:
-    """The address events of a trace in time order (ties: input order), and
-    counts of the records skipped: ``other_records`` (other calls and other
-    services), ``dry_runs`` (``Client.DryRunOperation``) and ``duplicates``
-    (an ``eventID`` read before: overlapping files, or a file given twice)."""
-
-    events: list[TraceEvent] = field(default_factory=list)
-    records: int = 0
-    other_records: int = 0
-    dry_runs: int = 0
-    duplicates: int = 0
-    sources: list[str] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------ reading
