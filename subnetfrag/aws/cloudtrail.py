@@ -40,14 +40,17 @@ naming the file, the record index and its ``eventID``.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from ..addresses import parse_ip, parse_network
 from ..errors import InvalidCidr
+from ..inputs import read_limited
 from ..sim.trace import ASSIGN, CREATE, DELETE, EVENT_NAMES, UNASSIGN, Trace, TraceEvent
 from .errors import AwsInputError
 from .ingest import _decode, _documents
@@ -57,6 +60,7 @@ __all__ = [
     "CREATE",
     "DELETE",
     "EVENT_NAMES",
+    "MAX_TRACE_BYTES",
     "UNASSIGN",
     "Trace",
     "TraceEvent",
@@ -65,22 +69,36 @@ __all__ = [
 ]
 
 _EC2_SOURCE = "ec2.amazonaws.com"
+#: The most one trace file may hold, and separately the most its content may
+#: decompress to (a ``.json.gz`` of a few MiB can hold GiBs of zeros: a gzip
+#: bomb); more is refused (:class:`AwsInputError`) after reading at most one
+#: byte over. 2 GiB as for the describe output
+#: (:data:`subnetfrag.aws.ingest.MAX_INPUT_BYTES`): CloudTrail delivers a file
+#: every five minutes per region, far below it, and a lookup-events export of a
+#: busy cluster's month (about 1 KiB a record) fits.
+MAX_TRACE_BYTES = 2 << 30
 
 
 # ------------------------------------------------------------------ reading
 
 
 def _read_bytes(path: str | os.PathLike[str]) -> tuple[str, bytes]:
+    """The bytes of one trace file, decompressed when it is gzip; either size
+    over :data:`MAX_TRACE_BYTES` raises :class:`AwsInputError`."""
     name = os.fspath(path)
     try:
         with open(name, "rb") as fh:
-            raw = fh.read()
+            raw = read_limited(fh, MAX_TRACE_BYTES, name, "CloudTrail trace", AwsInputError)
     except OSError as exc:
         raise AwsInputError(f"cannot read {name} (CloudTrail trace): {exc.strerror}") from None
     if raw[:2] == b"\x1f\x8b":
         try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
+            with gzip.GzipFile(fileobj=io.BytesIO(raw)) as gz:
+                del raw
+                raw = read_limited(
+                    gz, MAX_TRACE_BYTES, name, "decompressed CloudTrail trace", AwsInputError
+                )
+        except (OSError, EOFError, zlib.error) as exc:
             raise AwsInputError(f"{name}: damaged gzip file ({exc})") from None
     return name, raw
 
