@@ -230,9 +230,10 @@ def render_leaked(
             if leak.freed_blocks
             else "deleting it frees no whole /28 block"
         )
+        spoils = f"spoils {', '.join(leak.blocks)}; " if leak.blocks else ""
         lines.append(
             f"    {style.paint(printable(leak.eni_id or '?'), 'bold')} ({', '.join(what)}): "
-            f"{', '.join(held)}; spoils {', '.join(leak.blocks)}; {freed}"
+            f"{', '.join(held)}; {spoils}{freed}"
         )
         lines += render_action(leaked_action(leak, region=region, profile=profile), style)
     return lines
