@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SubnetFragError
+from ..inputs import read_limited
 from ..instances import UnknownInstanceType, lookup
 from ..ipamd import CniSettings
 from ..owner import OWNER_CLASSES
@@ -36,6 +37,7 @@ from ..vpc import Vpc
 __all__ = [
     "MAX_CHECKPOINTS",
     "MAX_DURATION_S",
+    "MAX_SCENARIO_BYTES",
     "POD_ADDRESS_CHOICES",
     "RESERVATION_LAYOUTS",
     "SCHEDULERS",
@@ -59,6 +61,11 @@ MAX_DURATION_S = 10 * 366 * 86_400.0
 #: The most checkpoints (rows of the series) a run may record: the series is
 #: kept in memory, so ``checkpoint_s`` may not be tiny against ``duration_s``.
 MAX_CHECKPOINTS = 1_000_000
+#: The most a scenario file may hold: a scenario is a page of TOML (the bundled
+#: ones are a few KiB), so 16 MiB is room for thousands of phases, and reading
+#: stops one byte over it instead of filling memory with an endless input
+#: (``/dev/zero``) or a wrong file.
+MAX_SCENARIO_BYTES = 16 << 20
 #: Pod schedulers: ``spread`` (fewest pods first) and ``binpack`` (most pods first).
 SCHEDULERS: tuple[str, ...] = ("spread", "binpack")
 #: Subnet-selection rules for new ENIs (:data:`subnetfrag.pool.STRATEGIES` names).
@@ -534,11 +541,12 @@ class Scenario:
     @classmethod
     def from_file(cls, path: str | Path) -> Scenario:
         """Read and validate a TOML scenario file. Raises :class:`ScenarioError`
-        for a file that cannot be read, is not TOML (with the line), or is not a
+        for a file that cannot be read or holds more than
+        :data:`MAX_SCENARIO_BYTES`, is not TOML (with the line), or is not a
         valid scenario. O(file size + subnets' sizes)."""
         try:
             with open(path, "rb") as f:
-                raw = f.read()
+                raw = read_limited(f, MAX_SCENARIO_BYTES, f"scenario {path}", "TOML", ScenarioError)
         except OSError as exc:
             raise ScenarioError(f"cannot read scenario {path}: {exc.strerror or exc}") from None
         except MemoryError:
