@@ -768,7 +768,8 @@ class LeakedEni:
 
     ``owner`` is the owner of its first allocation (the ENI's details);
     ``addresses`` its /32s and ``prefixes`` its /28 prefixes, in address
-    order; ``blocks`` the /28 blocks holding them (the blocks it spoils);
+    order; ``blocks`` the /28 blocks its /32s fall in (the blocks it spoils:
+    a prefix it holds is a whole block in ``prefixes``, not a spoiled one);
     ``freed_blocks`` those that become free prefixes once it is deleted (no
     other allocation in them, no AWS-reserved address, no explicit
     reservation).
@@ -825,7 +826,7 @@ def leaked_enis(subnet: Subnet) -> list[LeakedEni]:
             if codes[b] in (FRAGMENTED, FULL) and tiers[b] != EXCLUDED and m.used_in_block(b) == n
         ]
         freed += [off >> BLOCK_BITS for off in prefixes]
-        blocks = sorted({*per_block, *(off >> BLOCK_BITS for off in prefixes)})
+        blocks = sorted(per_block)
         out.append(
             LeakedEni(
                 eni_id=eni_id,

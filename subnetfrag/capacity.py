@@ -48,6 +48,7 @@ from .ipamd import (
 )
 from .maxpods import BOOTSTRAPS, HOST_NETWORK_PODS, IPS_PER_PREFIX, MaxPods, max_pods_for_node
 from .subnet import MAX_PREFIXLEN, MIN_PREFIXLEN
+from .wording import plural
 
 __all__ = [
     "WARNING_CODES",
@@ -400,10 +401,6 @@ def _ceil_times(x: int, factor: Fraction) -> int:
     return math.ceil(x * factor)
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else (plural or word + 's')}"
-
-
 def _unset(value: int | None) -> str:
     return "unset" if value is None else str(value)
 
@@ -514,19 +511,19 @@ def plan_capacity(
     pod_enis_max -= 1 if security_groups_for_pods and enis_usable > 1 else 0
     unit = "prefixes" if prefix_delegation else "secondary addresses"
     steps.append(
-        f"{limits.instance_type}: {_plural(limits.enis, 'ENI')} x {limits.ipv4_per_eni} IPv4 "
+        f"{limits.instance_type}: {plural(limits.enis, 'ENI')} x {limits.ipv4_per_eni} IPv4 "
         f"slots ({limits.source}); each ENI's primary address takes a slot, leaving "
         f"{per_eni} {unit} per ENI"
     )
     if max_eni is not None and max_eni < limits.enis:
         steps.append(
             f"MAX_ENI={max_eni}: ipamd attaches at most min({max_eni}, {limits.enis}) = "
-            f"{_plural(enis_usable, 'ENI')} (getMaxENI)"
+            f"{plural(enis_usable, 'ENI')} (getMaxENI)"
         )
     if custom_networking:
         steps.append(
             "custom networking: the primary ENI stays in the node subnet and carries no pod; "
-            f"{_plural(enis_usable - 1, 'ENI')} for pods, in the pod subnet"
+            f"{plural(enis_usable - 1, 'ENI')} for pods, in the pod subnet"
         )
     if security_groups_for_pods:
         steps.append(
@@ -639,15 +636,15 @@ def plan_capacity(
     held = []
     if prefixes:
         held.append(
-            f"{_plural(prefixes, 'prefix', 'prefixes')} = {prefixes * 16:,} prefix addresses "
-            f"({_plural(placed * n, 'pod')}, {unused:,} unused)"
+            f"{plural(prefixes, 'prefix', 'prefixes')} = {prefixes * 16:,} prefix addresses "
+            f"({plural(placed * n, 'pod')}, {unused:,} unused)"
         )
     if secondary:
         held.append(
-            f"{secondary:,} secondary addresses ({_plural(placed * n, 'pod')}, {unused:,} unused)"
+            f"{secondary:,} secondary addresses ({plural(placed * n, 'pod')}, {unused:,} unused)"
         )
-    held.append(f"{_plural(primaries, 'ENI primary address', 'ENI primary addresses')}")
-    steps.append(f"{_plural(n, 'node')}: {' + '.join(held)} = {addresses:,} addresses held")
+    held.append(f"{plural(primaries, 'ENI primary address', 'ENI primary addresses')}")
+    steps.append(f"{plural(n, 'node')}: {' + '.join(held)} = {addresses:,} addresses held")
 
     needs: tuple[SubnetNeed, ...]
     if custom_networking:
@@ -661,10 +658,10 @@ def plan_capacity(
     for need in needs:
         where = f"{need.role} subnet"
         req = (
-            f"{_plural(need.required_prefixes, 'prefix', 'prefixes')} and "
-            f"{_plural(need.required_singles, '/32')}"
+            f"{plural(need.required_prefixes, 'prefix', 'prefixes')} and "
+            f"{plural(need.required_singles, '/32')}"
         )
-        base = f"{_plural(need.prefixes, 'prefix', 'prefixes')} and {_plural(need.singles, '/32')}"
+        base = f"{plural(need.prefixes, 'prefix', 'prefixes')} and {plural(need.singles, '/32')}"
         with_headroom = f"{base}, with {pct} headroom {req}" if factor != 1 else base
         if need.prefixlen is not None:
             size = 1 << (32 - need.prefixlen)
@@ -784,7 +781,7 @@ def _explain_pool(
             rule, w = "WARM_PREFIX_TARGET", node_ipam.warm_prefix_target
             want = used + w
             steps.append(
-                f"per node: {_plural(p, 'pod')} {'fills' if p == 1 else 'fill'} "
+                f"per node: {plural(p, 'pod')} {'fills' if p == 1 else 'fill'} "
                 f"ceil({p}/16) = {used} {'prefix' if used == 1 else 'prefixes'}; "
                 f"WARM_PREFIX_TARGET={w} keeps 16 x {w} addresses free in whole prefixes "
                 f"(isDatastorePoolTooLow; a prefix with one address in use is not free): "
@@ -810,8 +807,8 @@ def _explain_pool(
             steps.append(
                 f"per node: WARM_ENI_TARGET=0 grows the pool only when no address is free "
                 "(isDatastorePoolTooLow: warmTarget == 0 && available == 0), a whole ENI at a "
-                f"time: {_plural(p, 'pod')} fill floor({p}/{per_eni}) = {_plural(full, 'ENI')}, "
-                f"+ 1 = {_plural(full + 1, 'ENI')}, each with all {per_eni} secondary "
+                f"time: {plural(p, 'pod')} fill floor({p}/{per_eni}) = {plural(full, 'ENI')}, "
+                f"+ 1 = {plural(full + 1, 'ENI')}, each with all {per_eni} secondary "
                 f"addresses = {want}"
             )
         elif not (wit or mit):
@@ -819,8 +816,8 @@ def _explain_pool(
             used = _ceil_div(p, per_eni)
             want = (used + e) * per_eni
             steps.append(
-                f"per node: {_plural(p, 'pod')} {'uses' if p == 1 else 'use'} "
-                f"ceil({p}/{per_eni}) = {_plural(used, 'ENI')}; WARM_ENI_TARGET={e} keeps "
+                f"per node: {plural(p, 'pod')} {'uses' if p == 1 else 'use'} "
+                f"ceil({p}/{per_eni}) = {plural(used, 'ENI')}; WARM_ENI_TARGET={e} keeps "
                 f"{e} x {per_eni} addresses free (isDatastorePoolTooLow): {used} + {e} = "
                 f"{used + e} ENIs, each with all {per_eni} secondary addresses = {want}"
             )
@@ -846,7 +843,7 @@ def _explain_pool(
                 f"= max(0 - free, {mit} - total) is 0 once {node_ipam.held} addresses are held"
             )
         elif got >= most:
-            why = f"the node's {_plural(pod_enis_max, 'pod ENI')} hold at most {most} {unit}"
+            why = f"the node's {plural(pod_enis_max, 'pod ENI')} hold at most {most} {unit}"
         else:
             why = "ipamd's targets are met"
         steps.append(f"the warm pool stops there ({got}, not {want}): {why}")
@@ -861,10 +858,10 @@ def _explain_pool(
         extra.append("the trunk ENI")
     verb = "holds" if holding == 1 else "hold"
     steps.append(
-        f"per node: {_plural(holding, 'ENI')} {verb} the {unit} (every slot of the attached "
+        f"per node: {plural(holding, 'ENI')} {verb} the {unit} (every slot of the attached "
         "ENIs is used before another is attached)"
         + "".join(f", + {x}" for x in extra)
-        + f": {_plural(node_ipam.enis, 'ENI primary address', 'ENI primary addresses')}"
+        + f": {plural(node_ipam.enis, 'ENI primary address', 'ENI primary addresses')}"
     )
     held = node_ipam.held
     what = (
@@ -873,9 +870,9 @@ def _explain_pool(
         else (f"{held} secondary addresses")
     )
     steps.append(
-        f"per node: {what} ({_plural(placed, 'pod')}, {held - placed} unused) + "
+        f"per node: {what} ({plural(placed, 'pod')}, {held - placed} unused) + "
         f"{node_ipam.enis} ENI primary = {held + node_ipam.enis} addresses"
-        + (f"; {_plural(p - placed, 'pod')} without an address" if p > placed else "")
+        + (f"; {plural(p - placed, 'pod')} without an address" if p > placed else "")
     )
     return rule
 
@@ -911,7 +908,7 @@ def _why_without_address(
         out.append(
             PlanWarning(
                 "eni-slots-exhausted",
-                f"the node's {_plural(pod_enis_max, 'pod ENI')} x {per_eni} slots address at most "
+                f"the node's {plural(pod_enis_max, 'pod ENI')} x {per_eni} slots address at most "
                 f"{pod_enis_max * per_eni * unit} pods: {rest} pods per node get no address",
             )
         )

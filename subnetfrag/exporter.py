@@ -70,21 +70,25 @@ EXPORTER_METRICS: tuple[MetricSpec, ...] = (
         "gauge",
         "1 when the last refresh read every input, 0 when it failed (the subnet "
         "metrics then keep the values of the last good refresh).",
+        per_subnet=False,
     ),
     MetricSpec(
         PREFIX + "last_refresh_timestamp_seconds",
         "gauge",
         "Unix time of the last successful refresh: how old the subnet metrics are.",
+        per_subnet=False,
     ),
     MetricSpec(
         PREFIX + "refresh_duration_seconds",
         "gauge",
         "How long the last refresh took, successful or not.",
+        per_subnet=False,
     ),
     MetricSpec(
         PREFIX + "refresh_failures_total",
         "counter",
         "Refreshes that failed since the exporter started.",
+        per_subnet=False,
     ),
 )
 _SPEC = {s.name: s for s in EXPORTER_METRICS}

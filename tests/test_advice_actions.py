@@ -175,7 +175,7 @@ def test_leaked_enis_with_the_blocks_they_spoil_and_free() -> None:
     assert found.eni_id == "eni-leak"
     assert found.addresses == ("10.0.0.20", "10.0.0.21", "10.0.0.40")
     assert found.prefixes == ("10.0.0.64/28",)
-    assert found.blocks == ("10.0.0.16/28", "10.0.0.32/28", "10.0.0.64/28")
+    assert found.blocks == ("10.0.0.16/28", "10.0.0.32/28")  # its prefix is held, not spoiled
     assert found.freed_blocks == ("10.0.0.16/28", "10.0.0.64/28")
     # deleting it really frees those blocks
     before = s.free_prefix_count()
@@ -183,6 +183,15 @@ def test_leaked_enis_with_the_blocks_they_spoil_and_free() -> None:
         s.release(a)
     assert s.free_prefix_count() == before + len(found.freed_blocks)
     assert leaked_enis(s) == []
+
+
+def test_a_leaked_eni_holding_only_a_prefix_spoils_nothing() -> None:
+    s = Subnet("10.0.0.0/24")
+    s.allocate_prefix("10.0.0.64/28", owner=Owner(eni_id="eni-p", status="available"))
+    (found,) = leaked_enis(s)
+    assert found.blocks == () and found.freed_blocks == ("10.0.0.64/28",)
+    text = "\n".join(render_leaked([found], Style(False)))
+    assert "spoils" not in text and "prefix 10.0.0.64/28" in text
 
 
 def test_the_example_leak_is_reported_with_its_delete_command(

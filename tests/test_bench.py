@@ -264,7 +264,7 @@ def test_cli_text_json_csv_and_plot(tmp_path: Path, capsys: pytest.CaptureFixtur
     [
         (["--policies", "pack,best"], 2, "unknown policy 'best'"),
         (["--policies", ","], 2, "--policies names no policy"),
-        (["--vary", "reservations"], 2, "--vary takes KEY=VALUE"),
+        (["--vary", "reservations"], 2, "--vary takes KEY=V1,V2,..."),
         (["--vary", "reservations=none,"], 2, "give comma-separated values"),
         (["--vary", "seeds=1", "--vary", "seeds=2"], 2, "--vary seeds is given twice"),
         (["--workers", "2", "--scheduler", "tcp://127.0.0.1:8786"], 2, "not allowed with"),

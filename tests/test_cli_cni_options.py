@@ -50,3 +50,23 @@ def test_bounds_are_the_same_everywhere(name: str) -> None:
         parser.parse_args([*COMMANDS[name], "--max-eni", "0"])
     with pytest.raises(UsageError, match="--warm-ip-target"):
         parser.parse_args([*COMMANDS[name], "--warm-ip-target", "-1"])
+
+
+@pytest.mark.parametrize("name", ["headroom", "serve"])
+def test_max_pods_help_names_the_default_these_commands_use(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # headroom and serve have no --bootstrap: their --max-pods default is the AL2
+    # calculator's value (ipamd's _default_max_pods), which the help must name;
+    # it said "what the bootstrapper sets", naming no bootstrapper.
+    from subnetfrag.cli import main
+
+    assert main([name, "--help"]) == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "max pods (default: EKS's recommended value, the AL2 calculator's)" in help_text
+    assert "--bootstrap" not in help_text
+    # ... and it is that value: an m5.large in prefix mode admits 110 - 2 pods.
+    assert main(["headroom", "--example", "--instance-type", "m5.large",
+                 "--prefix-delegation", "--pods-per-node", "108", "--runs", "1"]) == 0  # fmt: skip
+    assert main(["headroom", "--example", "--instance-type", "m5.large",
+                 "--prefix-delegation", "--pods-per-node", "109", "--runs", "1"]) == 3  # fmt: skip

@@ -81,6 +81,83 @@ def test_the_svg_picture_is_current(tmp_path: Path) -> None:
     assert SVG.read_text(encoding="utf-8") == svg_text(tmp_path)
 
 
+def _exit_statuses_of_the_table() -> list[str]:
+    doc = DOC.read_text(encoding="utf-8")
+    section = doc.split("## Exit status", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^\| (\d+) \|", section, re.MULTILINE)
+
+
+def test_the_top_level_help_lists_every_exit_status_of_the_table() -> None:
+    # `subnetfrag --help` and docs/cli.md's table are the two lists users read;
+    # the help left out 130 and 141.
+    from subnetfrag.cli.parser import _MAIN_EPILOG
+
+    statuses = _exit_statuses_of_the_table()
+    assert {"0", "1", "2", "3", "70", "130", "141"} <= set(statuses)
+    listed = " ".join(_MAIN_EPILOG.split()).split("Exit status:", 1)[1]
+    missing = [s for s in statuses if not re.search(rf"(?<![\d]){s} ", listed)]
+    assert not missing, f"subnetfrag --help does not list exit status {missing}"
+
+
+def test_the_check_help_lists_the_statuses_check_can_return() -> None:
+    from subnetfrag.cli.parser import _CHECK_EPILOG
+
+    listed = " ".join(_CHECK_EPILOG.split()).split("exit status:", 1)[1].strip()
+    said = set(re.findall(r"(?:^|; )(\d+) ", listed))
+    assert said == {"0", "1", "2", "3", "4", "5", "70"}
+    assert said <= set(_exit_statuses_of_the_table())
+
+
+def test_every_option_a_command_section_names_is_an_option_of_that_command() -> None:
+    # A renamed option must not live on in the prose of docs/cli.md. Shown
+    # outputs are checked by running them; `aws ...`, `kubectl ...` and other
+    # subnetfrag commands quoted in the prose have options of their own; `serve` refers to
+    # `analyze --format`, max-pods to the AL2 calculator's --show-max-allowed.
+    import argparse
+
+    from subnetfrag import __version__
+    from subnetfrag.cli.parser import build_parser
+
+    commands = next(
+        a for a in build_parser(__version__)._actions if isinstance(a, argparse._SubParsersAction)
+    ).choices
+    parts = re.split(r"^## `subnetfrag ([a-z-]+)`\n", DOC.read_text(encoding="utf-8"), flags=re.M)
+    assert len(parts) // 2 == 10
+    elsewhere = {"serve": {"--format"}, "max-pods": {"--show-max-allowed"}}
+    for name, body in zip(parts[1::2], parts[2::2], strict=True):
+        prose = re.sub(r"^```.*?^```", "", body.split("\n## ", 1)[0], flags=re.M | re.S)
+        others = "|".join(re.escape(c) for c in ["aws", "kubectl", *commands] if c != name)
+        prose = re.sub(rf"`(?:subnetfrag )?(?:{others}) [^`]*`", "", prose)
+        named = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", prose))
+        options = {o for a in commands[name]._actions for o in a.option_strings}
+        unknown = named - options - elsewhere.get(name, set())
+        assert not unknown, f"docs/cli.md, {name}: {sorted(unknown)} are not options of it"
+
+
+OTHER_PAGES = [
+    DOC.parent.parent / "README.md",
+    *sorted(p for p in DOC.parent.glob("*.md") if p != DOC),
+]
+
+
+def test_console_blocks_on_the_other_pages_print_what_they_show(tmp_path: Path) -> None:
+    # max-pods.md and simulation.md repeat outputs of docs/cli.md: they are
+    # checked the same way, so that they cannot drift apart.
+    checked = 0
+    for page in OTHER_PAGES:
+        for _, line, shown, _ in BLOCK.findall(page.read_text(encoding="utf-8")):
+            assert shown == run_line(line, tmp_path), f"{page.name}: `{line}` prints otherwise"
+            checked += 1
+    assert checked >= 2
+
+
+def test_the_readme_shows_the_start_of_what_make_run_prints(tmp_path: Path) -> None:
+    readme = (DOC.parent.parent / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("`make run` analyses", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    head = shown.split("  ...\n", 1)[0]
+    assert head and run_line("subnetfrag analyze --example", tmp_path).startswith(head)
+
+
 def update() -> None:  # pragma: no cover - run by hand
     """Rewrite every output in docs/cli.md, and docs/cli-blocks.svg."""
     import tempfile

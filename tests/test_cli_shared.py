@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import re
 import sys
 from collections.abc import Callable
 
@@ -68,8 +69,11 @@ def test_key_values_keeps_the_value_as_written() -> None:
 
 @pytest.mark.parametrize("item", ["duration_s", "=5", " =5"])
 def test_a_malformed_item_is_a_usage_error_naming_the_option(item: str) -> None:
-    with pytest.raises(UsageError, match=f"--vary takes KEY=VALUE, not {item!r}"):
-        key_values(_parser(), ["a=1", item], "--vary")
+    with pytest.raises(UsageError, match=f"--set takes KEY=VALUE, not {item!r}"):
+        key_values(_parser(), ["a=1", item], "--set")
+    # --vary's help shows KEY=V1,V2: its error shows the same form.
+    with pytest.raises(UsageError, match=re.escape(f"--vary takes KEY=V1,V2,..., not {item!r}")):
+        key_values(_parser(), ["a=1", item], "--vary", "KEY=V1,V2,...")
 
 
 def test_load_scenario_applies_the_changes_in_order() -> None:

@@ -16,7 +16,6 @@ import yaml
 from subnetfrag.exporter import EXPORTER_METRICS
 from subnetfrag.render.prometheus import (
     HEADROOM_METRICS,
-    SUBNET_LABELS,
     SUBNET_METRICS,
     MetricSpec,
 )
@@ -32,9 +31,7 @@ _GROUPING = re.compile(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\
 
 
 def labels_of(spec: MetricSpec) -> set[str]:
-    if spec in EXPORTER_METRICS:
-        return set()
-    return {*SUBNET_LABELS, *spec.labels}
+    return set(spec.all_labels)
 
 
 SPECS = {s.name: s for s in (*SUBNET_METRICS, *HEADROOM_METRICS, *EXPORTER_METRICS)}

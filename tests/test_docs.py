@@ -81,3 +81,34 @@ def test_every_plan_warning_code_is_in_the_vpc_page() -> None:
     table = text.split("### Warnings", 1)[1].split("###", 1)[0]
     rows = {line.split("`")[1] for line in table.splitlines() if line.startswith("| `")}
     assert rows == set(WARNING_CODES)
+
+
+def test_the_iam_policy_in_the_aws_page_grants_every_call_subnetfrag_makes() -> None:
+    # docs/aws.md's "Minimal IAM policy" is what users paste: an action missing
+    # from it is an AccessDenied at run time (ec2:DescribeInstanceTypes was).
+    import json
+
+    from subnetfrag.aws.live import _ACTIONS
+
+    text = (ROOT / "docs" / "aws.md").read_text(encoding="utf-8")
+    policies = [json.loads(body) for lang, body in FENCE.findall(text) if lang == "json"]
+    granted = {
+        action
+        for policy in policies
+        for statement in policy["Statement"]
+        for action in statement["Action"]
+    }
+    assert set(_ACTIONS.values()) <= granted, set(_ACTIONS.values()) - granted
+
+
+def test_the_readme_names_every_extra() -> None:
+    # pyproject's extras are how users get --aws, --plot, Dask and CEL; the
+    # README named only aws.
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "optional-dependencies"
+    ]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in extras if name != "test" and f".[{name}]" not in readme]
+    assert not missing, missing

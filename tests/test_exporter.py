@@ -483,6 +483,10 @@ def test_headroom_gauges_are_the_headroom_figures(capsys: pytest.CaptureFixture[
             labels = {"subnet_id": aws.subnet_id, "instance_type": kind, "quantile": quantile}
             assert fams["subnetfrag_headroom_nodes"].value(**labels) == fig.nodes[key]
             assert fams["subnetfrag_headroom_pods"].value(**labels) == fig.pods[key]
+            whole = {"instance_type": kind, "subnet_selection": "most-available"}
+            whole["quantile"] = quantile
+            assert fams["subnetfrag_headroom_set_nodes"].value(**whole) == result.total.nodes[key]
+            assert fams["subnetfrag_headroom_set_pods"].value(**whole) == result.total.pods[key]
         ended = fams["subnetfrag_headroom_runs_ended"]
         runs = [v for k, v in ended.samples.items() if ("instance_type", kind) in k]
         assert sum(runs) == 20

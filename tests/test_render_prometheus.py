@@ -322,3 +322,27 @@ def test_every_sample_has_the_subnet_labels_and_one_code_path_renders_both() -> 
     assert render_families(families) == render_prometheus(state)
     with pytest.raises(ValueError, match="format must be one of"):
         render_families(families, "xml")
+
+
+def test_headroom_of_a_set_of_subnets_is_published_without_subnet_labels() -> None:
+    from subnetfrag.render.prometheus import HEADROOM_QUANTILES, headroom_families, render_families
+    from subnetfrag.sim.headroom import headroom
+
+    a, b = Subnet("10.0.0.0/24", subnet_id="subnet-a"), Subnet("10.0.1.0/24", subnet_id="subnet-b")
+    for k in range(10):
+        a.allocate_ip(f"10.0.0.{16 * k + 20}")
+    result = headroom([a, b], instance_type="m5.large", pods_per_node=20, runs=10,
+                      settings={"prefix_delegation": True, "warm_prefix_target": 1})  # fmt: skip
+    fams = parse_exposition(render_families(headroom_families([result])))
+    whole = fams["subnetfrag_headroom_set_nodes"]
+    assert len(whole.samples) == len(HEADROOM_QUANTILES)
+    for quantile, key in HEADROOM_QUANTILES.items():
+        labels = {"instance_type": "m5.large", "subnet_selection": "most-available"}
+        assert whole.value(**labels, quantile=quantile) == result.total.nodes[key]
+        assert (
+            fams["subnetfrag_headroom_set_pods"].value(**labels, quantile=quantile)
+            == (result.total.pods[key])
+        )
+    assert all("subnet_id" not in dict(k) for k in whole.samples)
+    per_subnet = fams["subnetfrag_headroom_nodes"]
+    assert {dict(k)["subnet_id"] for k in per_subnet.samples} == {"subnet-a", "subnet-b"}

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 import subnetfrag as sf
 from subnetfrag.addresses import format_ip, parse_ip
-from subnetfrag.aws import AwsInputError, load_files, parse_records, read_trace
-from subnetfrag.sim import ReplayError, replay, replay_files
+from subnetfrag.aws import AwsInputError, load_files, parse_records, read_trace, replay_files
+from subnetfrag.sim import ReplayError, replay
 
 FIX = Path(__file__).parent / "fixtures" / "cloudtrail"
 TRAIL = FIX / "trail.json"
@@ -242,7 +242,7 @@ def test_as_recorded_reproduces_the_recorded_addresses() -> None:
     ]
     trace.events = upto
     state = load_files(SUBNETS, ENIS)
-    result = replay(trace, state)
+    result = replay(trace, state.subnet_map())
     assert result.policy == "as-recorded"
     assert _allocs(state) == [
         "10.0.0.10/32",
@@ -260,7 +260,7 @@ def test_as_recorded_reproduces_the_recorded_addresses() -> None:
 
 def test_whole_trace_as_recorded() -> None:
     state = load_files(SUBNETS, ENIS)
-    result = replay(read_trace(TRAIL), state)
+    result = replay(read_trace(TRAIL), state.subnet_map())
     assert _allocs(state) == ["10.0.0.10/32", "10.0.0.20/32", "10.0.0.32/28"]
     s = result.subnets[0]
     assert (s.free_prefixes_start, s.min_free_prefixes, s.free_prefixes_end) == (13, 10, 12)
@@ -292,7 +292,7 @@ def test_an_eni_created_twice_in_the_trace_is_named_as_such() -> None:
     with pytest.raises(ReplayError, match="eni-0002 was already created by an earlier record"):
         replay(
             parse_records([("t record 0", create), ("t record 1", again)]),
-            load_files(SUBNETS, ENIS),
+            load_files(SUBNETS, ENIS).subnet_map(),
         )
 
 
@@ -319,14 +319,14 @@ def test_an_added_reservation_makes_the_subnet_fail_and_says_when() -> None:
 def test_other_policies_place_by_policy_and_release_what_they_placed() -> None:
     for policy in ("lowest", "pack", "random"):
         state = load_files(SUBNETS, ENIS, seed=3)
-        replay(read_trace(TRAIL), state, policy=policy)
+        replay(read_trace(TRAIL), state.subnet_map(), policy=policy)
         allocs = _allocs(state)
         # the snapshot stays, one secondary /32 of the two is left, nothing else
         assert "10.0.0.10/32" in allocs and "10.0.0.32/28" in allocs and len(allocs) == 3
     state = load_files(SUBNETS, ENIS)
     trace = read_trace(TRAIL)
     trace.events = trace.events[:3]  # create, prefix, two /32s
-    replay(trace, state, policy="lowest")
+    replay(trace, state.subnet_map(), policy="lowest")
     assert _allocs(state) == [
         "10.0.0.4/32",
         "10.0.0.5/32",
@@ -346,13 +346,69 @@ def test_default_policy_with_a_reservation_is_random_and_seeded() -> None:
 def test_replay_argument_errors() -> None:
     state = load_files(SUBNETS, ENIS)
     with pytest.raises(ReplayError, match="needs a placement policy"):
-        replay(read_trace(TRAIL), state, policy="as-recorded", reserve=["10.0.0.128/25"])
+        replay(
+            read_trace(TRAIL), state.subnet_map(), policy="as-recorded", reserve=["10.0.0.128/25"]
+        )
     with pytest.raises(ReplayError, match="in none of the subnets"):
-        replay(read_trace(TRAIL), state, reserve=["10.9.0.0/25"])
+        replay(read_trace(TRAIL), state.subnet_map(), reserve=["10.9.0.0/25"])
     with pytest.raises(ReplayError, match="the kind is 'prefix' or 'explicit'"):
-        replay(read_trace(TRAIL), state, reserve=["10.0.0.128/25:both"])
+        replay(read_trace(TRAIL), state.subnet_map(), reserve=["10.0.0.128/25:both"])
     with pytest.raises(sf.UnknownPolicy):
-        replay(read_trace(TRAIL), state, policy="best")
+        replay(read_trace(TRAIL), state.subnet_map(), policy="best")
+
+
+def test_replay_takes_plain_subnets_and_a_trace_built_without_aws() -> None:
+    """The sim layer's replay needs no AWS input: Subnets by id whose
+    allocations name their ENI, and TraceEvents built directly."""
+    from subnetfrag.sim.trace import CREATE, DELETE, Trace, TraceEvent
+
+    sub = sf.Subnet("10.2.0.0/24", subnet_id="subnet-x")
+    sub.allocate_ip("10.2.0.10", owner=sf.Owner(eni_id="eni-old"))
+    other = sf.Subnet("10.3.0.0/24")
+    base = parse_ip("10.2.0.0")
+    trace = Trace(
+        events=[
+            TraceEvent(
+                0,
+                "e0",
+                None,
+                CREATE,
+                100.0,
+                "t0",
+                subnet_id="subnet-x",
+                eni_id="eni-new",
+                address_count=1,
+                prefix_count=1,
+                recorded_primary=base + 20,
+                recorded_addresses=(base + 21,),
+                recorded_prefixes=(base + 48,),
+            ),
+            TraceEvent(1, "e1", None, DELETE, 160.0, "t1", eni_id="eni-old"),
+        ],
+        records=2,
+    )
+    result = replay(trace, {"subnet-x": sub, "subnet-y": other})
+    assert [str(n) for n in sub.allocations()] == ["10.2.0.20/32", "10.2.0.21/32", "10.2.0.48/28"]
+    assert [s.subnet_id for s in result.subnets] == ["subnet-x", "subnet-y"]
+    assert result.applied == 2 and result.subnets[1].events == 0
+
+
+def test_replay_refuses_what_is_not_subnets_by_id() -> None:
+    state = load_files(SUBNETS, ENIS)
+    with pytest.raises(sf.InvalidArgumentType, match=r"state.subnet_map\(\)"):
+        replay(read_trace(TRAIL), state)  # type: ignore[arg-type]
+    with pytest.raises(sf.InvalidArgumentType, match="AwsSubnet"):
+        replay(read_trace(TRAIL), dict(state.subnets))  # type: ignore[arg-type]
+
+
+def test_the_trace_model_moved_to_sim_and_old_names_still_work() -> None:
+    import subnetfrag.aws.cloudtrail as cloudtrail
+    import subnetfrag.sim.trace as trace_model
+
+    for name in trace_model.__all__:
+        assert getattr(cloudtrail, name) is getattr(trace_model, name)
+    assert sf.aws.Trace is trace_model.Trace and sf.aws.TraceEvent is trace_model.TraceEvent
+    assert not hasattr(sf.sim, "replay_files")  # reading files is the aws layer's
 
 
 def test_a_snapshot_taken_after_the_trace_is_refused(tmp_path: Path) -> None:
@@ -516,14 +572,14 @@ def test_a_random_history_replays_exactly_as_recorded_and_conserves_counts_other
     recs, model = _history(ops)
     trace = parse_records([(f"t record {i}", r) for i, r in enumerate(recs)])
     state = load_files(_STATE_SUBNETS, _STATE_ENIS)
-    replay(trace, state)
+    replay(trace, state.subnet_map())
     want = sorted([(v, 32) for v in model.ips] + [(v, 28) for v in model.prefixes])
     got = sorted((n.value, n.prefixlen) for n in state.subnets["subnet-1"].subnet.allocations())
     assert got == want
     for policy in ("random", "pack"):
         trace = parse_records([(f"t record {i}", r) for i, r in enumerate(recs)])
         state = load_files(_STATE_SUBNETS, _STATE_ENIS, seed=7)
-        result = replay(trace, state, policy=policy)
+        result = replay(trace, state.subnet_map(), policy=policy)
         allocs = state.subnets["subnet-1"].subnet.allocations()
         assert sum(n.prefixlen == 32 for n in allocs) == len(model.ips)
         assert sum(n.prefixlen == 28 for n in allocs) == len(model.prefixes)

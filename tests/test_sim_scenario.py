@@ -129,6 +129,8 @@ def test_a_file_with_the_contract_keys_is_read_as_written(tmp_path: Path) -> Non
         (lambda d: d["subnets"][0].update(role="pods"), "role"),
         (lambda d: d["phases"][0].update(burst_pods=10), "phases.0.burst_pods"),
         (lambda d: d.pop("cluster"), "cluster"),
+        (lambda d: d.update(duration_s=1e300), "duration_s"),
+        (lambda d: d.update(duration_s=86_400, checkpoint_s=1e-6), "checkpoint_s"),
     ],
 )
 def test_a_bad_scenario_is_refused_naming_the_key(change: Any, key: str) -> None:

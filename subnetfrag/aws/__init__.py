@@ -1,6 +1,8 @@
 """Read real AWS state into subnetfrag's model: offline from saved AWS CLI /
 boto3 JSON (:func:`load_files`), live through boto3 (:func:`load_live`,
-``pip install subnetfrag[aws]``), or the bundled example (:func:`load_example`).
+``pip install subnetfrag[aws]``), or the bundled example (:func:`load_example`);
+and replay a CloudTrail trace read from files on the subnets read
+(:func:`replay_files`).
 
 The result, :class:`AwsState`, holds per subnet a
 :class:`~subnetfrag.subnet.Subnet` whose allocations carry their
@@ -15,6 +17,7 @@ from .example import EXAMPLE_SUBNET_ID, example_paths, load_example
 from .ingest import CALLS, Page, Source, build_state, load_files, read_pages
 from .live import fetch_instance_limits, load_live
 from .owners import eks_node_ids, eni_class, owners_for_eni
+from .replay_files import replay_files
 from .state import (
     INCOMPLETE_MIN_FRACTION,
     INCOMPLETE_MIN_MISSING,
@@ -55,4 +58,5 @@ __all__ = [
     "parse_records",
     "read_pages",
     "read_trace",
+    "replay_files",
 ]

@@ -1,5 +1,10 @@
 """CloudTrail records of a subnet's address history -> :class:`TraceEvent` list.
 
+The types (:class:`Trace`, :class:`TraceEvent`, the event names) are the
+simulation layer's (:mod:`subnetfrag.sim.trace`, where the replay that reads
+them lives); this module only parses CloudTrail JSON into them, and re-exports
+them under the names it always had.
+
 Reads the four EC2 calls that change which addresses a subnet hands out:
 ``CreateNetworkInterface``, ``DeleteNetworkInterface``,
 ``AssignPrivateIpAddresses`` and ``UnassignPrivateIpAddresses``; every other
@@ -35,15 +40,18 @@ naming the file, the record index and its ``eventID``.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from ..addresses import parse_ip, parse_network
 from ..errors import InvalidCidr
+from ..inputs import read_limited
+from ..sim.trace import ASSIGN, CREATE, DELETE, EVENT_NAMES, UNASSIGN, Trace, TraceEvent
 from .errors import AwsInputError
 from .ingest import _decode, _documents
 
@@ -52,6 +60,7 @@ __all__ = [
     "CREATE",
     "DELETE",
     "EVENT_NAMES",
+    "MAX_TRACE_BYTES",
     "UNASSIGN",
     "Trace",
     "TraceEvent",
@@ -59,81 +68,37 @@ __all__ = [
     "read_trace",
 ]
 
-CREATE = "CreateNetworkInterface"
-DELETE = "DeleteNetworkInterface"
-ASSIGN = "AssignPrivateIpAddresses"
-UNASSIGN = "UnassignPrivateIpAddresses"
-#: The EC2 calls a replay reads; every other record is skipped.
-EVENT_NAMES: tuple[str, ...] = (CREATE, DELETE, ASSIGN, UNASSIGN)
 _EC2_SOURCE = "ec2.amazonaws.com"
-
-
-@dataclass(frozen=True, slots=True)
-class TraceEvent:
-    """One recorded EC2 call, its addresses as integers.
-
-    ``index`` is the record's position in the input (0-based, over all files),
-    ``where`` names it in messages (``"trail.json record 12 (eventID ...)"``:
-    the index there counts within the file),
-    ``time_s`` is ``eventTime`` in seconds since the epoch. ``error_code`` is
-    CloudTrail's ``errorCode`` (``None`` for a call that succeeded).
-
-    Request: ``subnet_id`` (Create only), ``eni_id``, ``primary`` (an explicit
-    primary address asked for, Create), ``addresses`` and ``prefixes``
-    (explicit /32s and /28s asked for or, for Unassign, released),
-    ``address_count`` and ``prefix_count`` (automatic ones asked for).
-    Response (successful Create/Assign): ``recorded_primary``,
-    ``recorded_addresses`` (secondary /32s EC2 gave) and ``recorded_prefixes``.
-    """
-
-    index: int
-    where: str
-    event_id: str | None
-    name: str
-    time_s: float
-    time: str
-    error_code: str | None = None
-    subnet_id: str | None = None
-    eni_id: str | None = None
-    primary: int | None = None
-    addresses: tuple[int, ...] = ()
-    prefixes: tuple[int, ...] = ()
-    address_count: int = 0
-    prefix_count: int = 0
-    recorded_primary: int | None = None
-    recorded_addresses: tuple[int, ...] = ()
-    recorded_prefixes: tuple[int, ...] = ()
-
-
-@dataclass(slots=True)
-class Trace:
-    """The address events of a trace in time order (ties: input order), and
-    counts of the records skipped: ``other_records`` (other calls and other
-    services), ``dry_runs`` (``Client.DryRunOperation``) and ``duplicates``
-    (an ``eventID`` read before: overlapping files, or a file given twice)."""
-
-    events: list[TraceEvent] = field(default_factory=list)
-    records: int = 0
-    other_records: int = 0
-    dry_runs: int = 0
-    duplicates: int = 0
-    sources: list[str] = field(default_factory=list)
+#: The most one trace file may hold, and separately the most its content may
+#: decompress to (a ``.json.gz`` of a few MiB can hold GiBs of zeros: a gzip
+#: bomb); more is refused (:class:`AwsInputError`) after reading at most one
+#: byte over. 2 GiB as for the describe output
+#: (:data:`subnetfrag.aws.ingest.MAX_INPUT_BYTES`): CloudTrail delivers a file
+#: every five minutes per region, far below it, and a lookup-events export of a
+#: busy cluster's month (about 1 KiB a record) fits.
+MAX_TRACE_BYTES = 2 << 30
 
 
 # ------------------------------------------------------------------ reading
 
 
 def _read_bytes(path: str | os.PathLike[str]) -> tuple[str, bytes]:
+    """The bytes of one trace file, decompressed when it is gzip; either size
+    over :data:`MAX_TRACE_BYTES` raises :class:`AwsInputError`."""
     name = os.fspath(path)
     try:
         with open(name, "rb") as fh:
-            raw = fh.read()
+            raw = read_limited(fh, MAX_TRACE_BYTES, name, "CloudTrail trace", AwsInputError)
     except OSError as exc:
         raise AwsInputError(f"cannot read {name} (CloudTrail trace): {exc.strerror}") from None
     if raw[:2] == b"\x1f\x8b":
         try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
+            with gzip.GzipFile(fileobj=io.BytesIO(raw)) as gz:
+                del raw
+                raw = read_limited(
+                    gz, MAX_TRACE_BYTES, name, "decompressed CloudTrail trace", AwsInputError
+                )
+        except (OSError, EOFError, zlib.error) as exc:
             raise AwsInputError(f"{name}: damaged gzip file ({exc})") from None
     return name, raw
 

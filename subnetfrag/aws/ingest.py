@@ -34,6 +34,7 @@ from typing import IO, Any
 
 from ..addresses import format_ip, parse_ip
 from ..errors import AddressInUse, NotAllocated, SubnetFragError
+from ..inputs import read_limited
 from ..subnet import Subnet
 from .errors import AwsInputError
 from .owners import attached_instance, eni_class, is_node_evidence, owner_texts, owners_from
@@ -41,6 +42,7 @@ from .state import AwsState, AwsSubnet, AwsWarning, SubnetInfo
 
 __all__ = [
     "CALLS",
+    "MAX_INPUT_BYTES",
     "Page",
     "Source",
     "build_state",
@@ -61,6 +63,13 @@ CALLS: dict[str, tuple[str, str]] = {
     RESERVATIONS: ("SubnetIpv4CidrReservations", "SubnetCidrReservationId"),
 }
 _OUTPUT_HINT = "save the AWS CLI output with --output json"
+#: The most one AWS JSON input (a file, ``-`` or a stream) may hold; more is
+#: refused (:class:`AwsInputError`) after reading at most one byte over, so an
+#: endless input (``--enis /dev/zero``) cannot fill memory. 200,000 ENIs, the
+#: most a region's quota allows, are about 120 MiB of describe-network-interfaces
+#: output, so 2 GiB leaves room for verbose output (pretty-printed, every tag)
+#: while still stopping well before a machine's memory runs out.
+MAX_INPUT_BYTES = 2 << 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,22 +181,27 @@ def _read_pages(source: Source, call: str, stdin: IO[Any] | None, *, compact: bo
 def _read_text(source: Source, call: str, stdin: IO[Any] | None) -> tuple[str, str]:
     """The text of a path, ``"-"`` or an open file, and its name for
     messages. The bytes are dropped once decoded: the text and the parsed
-    records, not the bytes as well, are what the peak memory holds."""
+    records, not the bytes as well, are what the peak memory holds. More than
+    :data:`MAX_INPUT_BYTES` is refused (:class:`AwsInputError`)."""
     raw: str | bytes
+    what = f"{call} output"
     if isinstance(source, str) and source == "-":
         stream: Any = stdin if stdin is not None else sys.stdin
-        raw = getattr(stream, "buffer", stream).read()
         name = "<stdin>"
+        raw = read_limited(
+            getattr(stream, "buffer", stream), MAX_INPUT_BYTES, name, what, AwsInputError
+        )
     elif _is_path(source):
         name = os.fspath(source)  # type: ignore[arg-type]
         try:
             with open(name, "rb") as fh:
-                raw = fh.read()
+                raw = read_limited(fh, MAX_INPUT_BYTES, name, what, AwsInputError)
         except OSError as exc:
-            raise AwsInputError(f"cannot read {name} ({call} output): {exc.strerror}") from None
+            raise AwsInputError(f"cannot read {name} ({what}): {exc.strerror}") from None
     elif hasattr(source, "read"):
-        raw = source.read()
         name = str(getattr(source, "name", "<stream>"))
+        readable: Any = source  # an IO[str] or IO[bytes]
+        raw = read_limited(readable, MAX_INPUT_BYTES, name, what, AwsInputError)
     else:
         raise AwsInputError(
             f"{call} input must be a path, '-', a file or parsed JSON, not {type(source).__name__}"

@@ -219,6 +219,12 @@ class AwsState:
     def __contains__(self, subnet_id: object) -> bool:
         return subnet_id in self.subnets
 
+    def subnet_map(self) -> dict[str, Subnet]:
+        """Subnet id -> the model :class:`~subnetfrag.subnet.Subnet` (the same
+        objects, not copies), in order: what :func:`subnetfrag.sim.replay` and
+        other layers below this one take. O(subnets)."""
+        return {sid: s.subnet for sid, s in self.subnets.items()}
+
     def all_warnings(self) -> list[AwsWarning]:
         """The state's warnings, then each subnet's in order. O(warnings)."""
         out = list(self.warnings)

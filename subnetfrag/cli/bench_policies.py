@@ -108,7 +108,7 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     check_policies(parser, names)
     args.policy_list = names
     vary: list[tuple[str, list[Any]]] = []
-    for key, values in key_values(parser, args.vary, "--vary"):
+    for key, values in key_values(parser, args.vary, "--vary", "KEY=V1,V2,..."):
         parts = [v.strip() for v in values.split(",")]
         if not all(parts):
             parser.error(f"--vary {key}: give comma-separated values, not {values!r}")

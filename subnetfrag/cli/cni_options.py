@@ -49,7 +49,9 @@ def add_cni_options(
         "--max-pods",
         metavar="N",
         type=_count(1),
-        help="the kubelet's max pods (default: what the bootstrapper sets)",
+        help="the kubelet's max pods (default: "
+        + ("--bootstrap's value, else " if planning else "")
+        + "EKS's recommended value, the AL2 calculator's)",
     )
     group.add_argument(
         "--security-groups-for-pods",

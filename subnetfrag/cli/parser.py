@@ -273,10 +273,10 @@ examples:
   subnetfrag check --aws --cluster prod --min-free-prefixes 16 --max-score 75 || page-oncall
 
 exit status: 0 every subnet healthy; 1 a subnet fails a threshold (one line each on
-stdout); 2 usage error; 3 the input or AWS could not be read; 4 a subnet's input is
-incomplete, so its health is unknown (an INCOMPLETE line; see --allow-incomplete);
-5 --strict and the input drew a warning; 70 an internal error (a bug). When several
-apply, the first of 1, 4, 5 wins.
+stdout); 2 usage error; 3 the input or AWS could not be read (or the output written);
+4 a subnet's input is incomplete, so its health is unknown (an INCOMPLETE line; see
+--allow-incomplete); 5 --strict and the input drew a warning; 70 an internal error
+(a bug). When several apply, the first of 1, 4, 5 wins.
 """
 
 _ADVISE_EPILOG = """\
@@ -318,7 +318,8 @@ examples:
 Run 'subnetfrag COMMAND --help' for a command's options. Exit status: 0 success,
 1 'check' found an unhealthy subnet, 2 usage error, 3 input, AWS or library error,
 4 'check' found a subnet whose input is incomplete, 5 'check --strict' saw a warning,
-70 internal error (a bug; --debug prints the traceback).
+70 internal error (a bug; --debug prints the traceback), 130 interrupted (Ctrl-C),
+141 the output was closed early ('| head').
 """
 
 
@@ -463,7 +464,8 @@ def build_parser(version: str) -> ArgumentParser:
     mp = add_command(
         commands,
         "max-pods",
-        help="the VPC CNI max-pods value of an instance type, with the arithmetic",
+        help="the max pods a bootstrapper (nodeadm, the AL2 calculator, Karpenter) "
+        "gives an instance type, with the rule and the arithmetic",
         description=(
             "The kubelet's max pods for an instance type under the VPC CNI, as a node "
             "bootstrapper sets it (--bootstrap: nodeadm by default, the AL2 calculator, or "
@@ -653,10 +655,10 @@ def _add_plan(commands: argparse._SubParsersAction) -> None:  # type: ignore[typ
         "plan",
         help="the addresses and /28s a cluster holds, and the smallest subnets for it",
         description=(
-            "What NODES nodes of one instance type, each running PODS pods, hold at steady "
-            "state under the VPC CNI (its ipamd rules, the node's max pods), the smallest "
-            "subnets that fit it, and the secondary CIDR to associate when the VPC has no "
-            "room. --format json prints the plan's to_dict()."
+            "What --nodes nodes of one instance type, each running --pods-per-node pods, "
+            "hold at steady state under the VPC CNI (its ipamd rules, the node's max pods), "
+            "the smallest subnets that fit it, and the secondary CIDR to associate when the "
+            "VPC has no room. --format json prints the plan's to_dict()."
         ),
         epilog=_PLAN_EPILOG,
     )

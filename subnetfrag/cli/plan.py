@@ -9,15 +9,12 @@ import argparse
 
 from ..capacity import CapacityPlan, plan_capacity
 from ..render.terminal import Style
+from ..wording import plural
 from .cni_options import cni_settings
 from .instance_type import known_instance_type
 from .output import Output
 
 __all__ = ["render_plan", "run_plan"]
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n:,} {one if n == 1 else many}"
 
 
 def render_plan(plan: CapacityPlan, style: Style) -> str:
@@ -26,19 +23,19 @@ def render_plan(plan: CapacityPlan, style: Style) -> str:
     n = plan.per_node
     mode = "prefix mode" if plan.prefix_delegation else "secondary-IP mode"
     lines = [
-        f"{plan.nodes:,} x {plan.instance_type}, {_count(plan.pods_per_node, 'pod', 'pods')} "
+        f"{plan.nodes:,} x {plan.instance_type}, {plural(plan.pods_per_node, 'pod', 'pods')} "
         f"per node, {mode}, "
         f"max pods {plan.max_pods}",
-        f"  per node: {_count(n.enis, 'ENI', 'ENIs')}, "
+        f"  per node: {plural(n.enis, 'ENI', 'ENIs')}, "
         + (
-            _count(n.prefixes, "prefix", "prefixes")
+            plural(n.prefixes, "prefix", "prefixes")
             if plan.prefix_delegation
-            else _count(n.secondary_ips, "/32", "/32s")
+            else plural(n.secondary_ips, "/32", "/32s")
         )
-        + f", {n.addresses:,} addresses held ({_count(n.pod_addresses, 'pod', 'pods')}, "
+        + f", {n.addresses:,} addresses held ({plural(n.pod_addresses, 'pod', 'pods')}, "
         f"{n.unused_addresses:,} unused, {n.eni_primary_addresses} ENI primary)",
-        f"  cluster: {_count(plan.prefixes, 'prefix', 'prefixes')}, {plan.addresses:,} "
-        f"addresses held, {_count(plan.pods_without_address, 'pod', 'pods')} without an "
+        f"  cluster: {plural(plan.prefixes, 'prefix', 'prefixes')}, {plan.addresses:,} "
+        f"addresses held, {plural(plan.pods_without_address, 'pod', 'pods')} without an "
         "address",
     ]
     for need in plan.subnets:
@@ -49,8 +46,8 @@ def render_plan(plan: CapacityPlan, style: Style) -> str:
         )
         lines.append(
             f"  {need.role} subnet: {style.paint(size, 'bold')} "
-            f"({_count(need.required_prefixes, 'prefix', 'prefixes')} and "
-            f"{_count(need.required_singles, '/32', '/32s')}"
+            f"({plural(need.required_prefixes, 'prefix', 'prefixes')} and "
+            f"{plural(need.required_singles, '/32', '/32s')}"
             + (f" with {float(plan.headroom) * 100:g}% headroom" if plan.headroom else "")
             + ")"
         )

@@ -1,15 +1,17 @@
 """``subnetfrag replay``: replay a CloudTrail trace of ENI and address calls on
 the subnets' starting state, as recorded or under another placement policy or
 an added reservation: would the subnet have failed, and when?
-(:mod:`subnetfrag.sim.replay`; docs/simulation.md, "Trace replay")."""
+(:mod:`subnetfrag.sim.replay`, files read by :func:`subnetfrag.aws.replay_files`;
+docs/simulation.md, "Trace replay")."""
 
 from __future__ import annotations
 
 import argparse
 
+from ..aws.replay_files import replay_files
 from ..policies import policy_names
 from ..render.terminal import COLOR_MODES, Style, printable
-from ..sim.replay import AS_RECORDED, ReplayError, ReplayResult, parse_reserve, replay_files
+from ..sim.replay import AS_RECORDED, ReplayError, ReplayResult, parse_reserve
 from .output import Output
 from .parser import _COLOR_HELP, EXIT_OK, _integer, add_command
 
@@ -26,7 +28,8 @@ TRACE is a CloudTrail log file ({"Records": [...]}, gzip or not) or the output o
   aws cloudtrail lookup-events --lookup-attributes \\
       AttributeKey=EventSource,AttributeValue=ec2.amazonaws.com --output json
 --subnets/--enis (and --reservations) must describe the subnets as they were
-BEFORE the trace's first event. Exit status: 0 done, 2 usage, 3 bad input.
+BEFORE the trace's first event. Exit status: 0 done, 2 usage, 3 bad input,
+70 an internal error (a bug).
 """
 
 

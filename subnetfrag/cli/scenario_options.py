@@ -47,16 +47,17 @@ def add_scenario_options(
 
 
 def key_values(
-    parser: argparse.ArgumentParser, items: list[str], option: str
+    parser: argparse.ArgumentParser, items: list[str], option: str, form: str = "KEY=VALUE"
 ) -> list[tuple[str, str]]:
     """Each ``KEY=VALUE`` of ``items`` as ``(key, value)``, the key stripped
     and the value as written. An item without ``=`` or with an empty key is
-    a usage error naming ``option`` (``parser.error``: exit 2). O(len(items))."""
+    a usage error naming ``option`` and the ``form`` its help shows
+    (``parser.error``: exit 2). O(len(items))."""
     out = []
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            parser.error(f"{option} takes KEY=VALUE, not {item!r}")
+            parser.error(f"{option} takes {form}, not {item!r}")
         out.append((key.strip(), value))
     return out
 

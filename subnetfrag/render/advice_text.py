@@ -9,6 +9,7 @@ import re
 import shlex
 
 from ..advice import DefragPlan, LeakedEni, Move, OwnerGroup, ReservationSuggestion
+from ..wording import plural
 from .actions import OwnerAction, action_for_group, leaked_action
 from .terminal import Style, printable
 
@@ -66,10 +67,6 @@ def terraform_block(subnet_id: str, cidr: str) -> str:
     )
 
 
-def _plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else (many or word + 's')}"
-
-
 def _holder(move: Move) -> str:
     o = move.owner
     if o is None:
@@ -91,14 +88,14 @@ def render_action(action: OwnerAction, style: Style, indent: str = "      ") -> 
 
 
 def _group_heading(group: OwnerGroup, action: OwnerAction, style: Style) -> str:
-    moves = _plural(len(group.moves), "address", "addresses")
+    moves = plural(len(group.moves), "address", "addresses")
     who = printable(action.summary)
     if action.target:
         target = printable(action.target)
         who = who.replace(target, style.paint(target, "bold"), 1)
     if group.blocks:
         shared = f", {group.shared} shared with earlier owners" if group.shared else ""
-        gain = f"recovers {_plural(len(group.blocks), 'block')}{shared}: " + ", ".join(group.blocks)
+        gain = f"recovers {plural(len(group.blocks), 'block')}{shared}: " + ", ".join(group.blocks)
     else:
         gain = "recovers no block on its own (completes blocks with later owners)"
     return f"    {who}: {moves}, {gain}"
@@ -131,8 +128,8 @@ def render_plan(
         lines.append(f"  repair plan{area}: nothing to move")
     else:
         lines.append(
-            f"  repair plan{area}: {verb} {_plural(len(plan.moves), 'address', 'addresses')} "
-            f"to recover {_plural(len(plan.recovered), '/28 block')} "
+            f"  repair plan{area}: {verb} {plural(len(plan.moves), 'address', 'addresses')} "
+            f"to recover {plural(len(plan.recovered), '/28 block')} "
             f"(free /28 prefixes {plan.free_prefixes_before:,} -> {plan.free_prefixes_after:,})"
         )
     if plan.reason:
@@ -171,13 +168,13 @@ def render_reservation(
     s = suggestion
     if not s.possible:
         return [
-            f"  prefix reservation for {_plural(s.prefixes, 'free /28')}: "
+            f"  prefix reservation for {plural(s.prefixes, 'free /28')}: "
             f"{style.paint('not possible', 'yellow')}{when}: {s.reason}"
         ]
     lines = [
         f"  prefix reservation: {', '.join(s.cidrs)} "
-        f"({_plural(s.addresses, 'address', 'addresses')}; "
-        f"{_plural(s.free_prefixes_inside, 'free /28')} inside{when}, "
+        f"({plural(s.addresses, 'address', 'addresses')}; "
+        f"{plural(s.free_prefixes_inside, 'free /28')} inside{when}, "
         f"{s.allocated_inside:,} allocated addresses stay where they are)",
         f"    available addresses{when}: {s.available_ip_count_before:,}, then "
         f"{s.available_ip_count_after:,} with the reservation (reserved space is kept for "
@@ -228,14 +225,15 @@ def render_leaked(
             what.append(printable(o.description[:60]))
         held = [*leak.addresses, *(f"prefix {p}" for p in leak.prefixes)]
         freed = (
-            f"deleting it frees {_plural(len(leak.freed_blocks), '/28 block')}: "
+            f"deleting it frees {plural(len(leak.freed_blocks), '/28 block')}: "
             + ", ".join(leak.freed_blocks)
             if leak.freed_blocks
             else "deleting it frees no whole /28 block"
         )
+        spoils = f"spoils {', '.join(leak.blocks)}; " if leak.blocks else ""
         lines.append(
             f"    {style.paint(printable(leak.eni_id or '?'), 'bold')} ({', '.join(what)}): "
-            f"{', '.join(held)}; spoils {', '.join(leak.blocks)}; {freed}"
+            f"{', '.join(held)}; {spoils}{freed}"
         )
         lines += render_action(leaked_action(leak, region=region, profile=profile), style)
     return lines

@@ -70,16 +70,23 @@ class MetricSpec:
     """One metric family: its full ``name`` as scraped (an info family's ends
     in ``_info``, a counter's in ``_total``), ``kind`` (``gauge``, ``info``,
     ``counter``), the ``labels`` beyond :data:`SUBNET_LABELS` and the ``help``
-    text."""
+    text; ``per_subnet`` False for a family that is not about one subnet
+    (no :data:`SUBNET_LABELS`)."""
 
     name: str
     kind: str
     help: str
     labels: tuple[str, ...] = ()
+    per_subnet: bool = True
+
+    @property
+    def all_labels(self) -> tuple[str, ...]:
+        """Every label of the family's samples, in order. O(labels)."""
+        return (*SUBNET_LABELS, *self.labels) if self.per_subnet else self.labels
 
 
-def _gauge(name: str, text: str, *labels: str) -> MetricSpec:
-    return MetricSpec(PREFIX + name, "gauge", text, labels)
+def _gauge(name: str, text: str, *labels: str, per_subnet: bool = True) -> MetricSpec:
+    return MetricSpec(PREFIX + name, "gauge", text, labels, per_subnet)
 
 
 #: Every per-subnet family, in output order.
@@ -196,6 +203,23 @@ HEADROOM_METRICS: tuple[MetricSpec, ...] = (
         "quantile",
     ),
     _gauge(
+        "headroom_set_nodes",
+        "More nodes of the instance type that fit in all the subnets read together, each node "
+        "placed by the subnet-selection rule (what the cluster can still add); same quantiles.",
+        "instance_type",
+        "subnet_selection",
+        "quantile",
+        per_subnet=False,
+    ),
+    _gauge(
+        "headroom_set_pods",
+        "Pods with an address on the nodes of headroom_set_nodes, same quantiles.",
+        "instance_type",
+        "subnet_selection",
+        "quantile",
+        per_subnet=False,
+    ),
+    _gauge(
         "headroom_runs_ended",
         "Headroom runs ended by each EC2 error (InsufficientCidrBlocks, "
         "InsufficientFreeAddressesInSubnet).",
@@ -227,7 +251,7 @@ class _Builder:
     def __init__(self) -> None:
         self.families: dict[str, Metric] = {}
         for spec in SUBNET_METRICS:
-            labels = [*SUBNET_LABELS, *spec.labels]
+            labels = list(spec.all_labels)
             fam: Metric
             if spec.kind == "info":
                 fam = InfoMetricFamily(
@@ -312,15 +336,15 @@ def subnet_families(subnets: Iterable[AwsSubnet]) -> list[Metric]:
 
 
 def headroom_families(results: Iterable[HeadroomResult]) -> list[Metric]:
-    """The :data:`HEADROOM_METRICS` of each result's subnets (one result per
-    instance type, from :func:`~subnetfrag.sim.headroom.headroom`); the
-    figures of a set of subnets are left out (they have no subnet to label).
-    O(results x subnets)."""
+    """The :data:`HEADROOM_METRICS` of each result (one result per instance
+    type, from :func:`~subnetfrag.sim.headroom.headroom`): per subnet, and
+    for the whole set (``headroom_set_*``, labelled with the subnet-selection
+    rule instead of a subnet). O(results x subnets)."""
     fams = {
-        spec.name: GaugeMetricFamily(spec.name, spec.help, labels=[*SUBNET_LABELS, *spec.labels])
+        spec.name: GaugeMetricFamily(spec.name, spec.help, labels=list(spec.all_labels))
         for spec in HEADROOM_METRICS
     }
-    nodes, pods, ended = fams.values()
+    nodes, pods, set_nodes, set_pods, ended = fams.values()
     for result in results:
         kind = result.instance_type
         for subnet_id, cidr, fig in result.subnets:
@@ -329,6 +353,10 @@ def headroom_families(results: Iterable[HeadroomResult]) -> list[Metric]:
                 pods.add_metric([subnet_id, cidr, kind, quantile], fig.pods[key])
             for error, runs in sorted(fig.ended_by.items()):
                 ended.add_metric([subnet_id, cidr, kind, error], runs)
+        total, rule = result.total, result.subnet_selection
+        for quantile, key in HEADROOM_QUANTILES.items():
+            set_nodes.add_metric([kind, rule, quantile], total.nodes[key])
+            set_pods.add_metric([kind, rule, quantile], total.pods[key])
     return [f for f in fams.values() if f.samples]
 
 

@@ -2,7 +2,8 @@
 allocation policies, reservation layouts, VPC CNI settings, schedulers and
 subnet selection (docs/simulation.md).
 
-A layer above the core, the ipamd model and the pool: nothing below imports it.
+A layer above the core, the ipamd model and the pool: nothing below imports it,
+and it imports nothing from :mod:`subnetfrag.aws` above it.
 
 - :class:`Scenario` (:mod:`.scenario`): what to run, from TOML or a dict;
   :meth:`Scenario.bundled` names the scenarios shipped with the package.
@@ -15,15 +16,17 @@ A layer above the core, the ipamd model and the pool: nothing below imports it.
 - :func:`bench` (:mod:`.bench`): policies x variations x seeds, means and 95 %
   confidence intervals, ranked; on the executors of :mod:`.executors`
   (in-process, a process pool, Dask), with :mod:`.stats`.
-- :func:`replay` (:mod:`.replay`): a CloudTrail trace of a subnet's ENI and
-  address calls replayed as recorded, or under another policy or reservation.
+- :func:`replay` (:mod:`.replay`): a trace (:mod:`.trace`) of a subnet's ENI
+  and address calls replayed as recorded, or under another policy or
+  reservation. Reading CloudTrail and describe output is the AWS layer's
+  (:func:`subnetfrag.aws.replay_files`; ``replay_files`` left this package).
 - :func:`headroom` (:mod:`.headroom`): how many more nodes fit in subnets as
   they are now, with the same node model.
 """
 
 from .bench import BenchCell, BenchResult, bench
 from .headroom import HeadroomFigures, HeadroomResult, InvalidHeadroomArgument, headroom
-from .replay import AS_RECORDED, ReplayError, ReplayResult, SubnetReplay, replay, replay_files
+from .replay import AS_RECORDED, ReplayError, ReplayResult, SubnetReplay, replay
 from .result import SERIES_KEYS, SUMMARY_KEYS, SimResult
 from .scenario import (
     RESERVATION_LAYOUTS,
@@ -59,6 +62,5 @@ __all__ = [
     "headroom",
     "parse_value",
     "replay",
-    "replay_files",
     "simulate",
 ]

@@ -3,9 +3,12 @@
 The question a user asks: "had we reserved a /22 for prefixes a month ago, or
 had EC2 placed addresses another way, would this subnet have failed, and
 when?". The answer replays the ENI and address requests the trace recorded
-(:mod:`subnetfrag.aws.cloudtrail`) on the subnets read from describe output
-(:mod:`subnetfrag.aws.ingest`), taken as the state *before* the trace's first
-event:
+(a :class:`~subnetfrag.sim.trace.Trace`, which
+:mod:`subnetfrag.aws.cloudtrail` parses from CloudTrail JSON) on the subnets
+given by subnet id (plain :class:`~subnetfrag.subnet.Subnet` objects, whose
+allocations carry their owners' ENI ids; :func:`subnetfrag.aws.replay_files`
+reads them from describe output), taken as the state *before* the trace's
+first event:
 
 - ``policy="as-recorded"`` puts every address and prefix where EC2 put it
   (``responseElements``): the subnet's real history, with its real failures
@@ -23,30 +26,32 @@ event:
   replayed: its caller (the VPC CNI) retried, and the retry that succeeded is
   in the trace.
 
+This module sits in the simulation layer and imports nothing from
+:mod:`subnetfrag.aws` (imports only point down, see tests/test_layering.py):
+reading files is the AWS layer's :func:`subnetfrag.aws.replay_files`.
+
 Cost: O(events) subnet operations through the integer door (10-20 µs an event
 in all) plus reading the inputs (about 30 µs a record).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..addresses import parse_network
-from ..aws.cloudtrail import ASSIGN, CREATE, DELETE, UNASSIGN, Trace, TraceEvent, read_trace
-from ..aws.ingest import Source, load_files
-from ..aws.state import AwsState, AwsWarning
 from ..errors import (
     AddressInUse,
     InsufficientCidrBlocks,
     InsufficientFreeAddresses,
+    InvalidArgumentType,
     InvalidCidr,
     SubnetFragError,
 )
 from ..policies import get_policy
 from ..subnet import PREFIX_LEN, Subnet
+from .trace import ASSIGN, CREATE, DELETE, UNASSIGN, Trace, TraceEvent
 
 __all__ = [
     "AS_RECORDED",
@@ -56,7 +61,6 @@ __all__ = [
     "SubnetReplay",
     "parse_reserve",
     "replay",
-    "replay_files",
 ]
 
 AS_RECORDED = "as-recorded"
@@ -189,8 +193,8 @@ def _error_name(code: str) -> str:
 class _Replayer:
     """The replay loop's state: subnets, ENIs, counts."""
 
-    def __init__(self, state: AwsState, policy: str, trace: Trace) -> None:
-        self.state = state
+    def __init__(self, subnets: dict[str, Subnet], policy: str, trace: Trace) -> None:
+        self.subnets = subnets
         self.as_recorded = policy == AS_RECORDED
         # By name: the core looks a name up in O(1), while a Policy object goes
         # through a runtime Protocol check on every call.
@@ -203,15 +207,14 @@ class _Replayer:
         self.applied = 0
         self.start = trace.events[0].time_s if trace.events else 0.0
         self.outcomes: dict[str, SubnetReplay] = {}
-        for aws in state:
-            sub = aws.subnet
+        for subnet_id, sub in subnets.items():
             out = SubnetReplay(
-                aws.subnet_id,
+                subnet_id,
                 str(sub.cidr),
                 sub.free_prefix_count(),
                 sub.available_ip_count(),
             )
-            self.outcomes[aws.subnet_id] = out
+            self.outcomes[subnet_id] = out
             start_time = trace.events[0].time if trace.events else None
             self._point(out, sub, 0.0, start_time)
             for net in sub.allocations():
@@ -334,16 +337,16 @@ class _Replayer:
             self.recorded_failures[name] = self.recorded_failures.get(name, 0) + 1
             if self.as_recorded:
                 eni = self.enis.get(ev.eni_id or "")
-                aws = self.state.subnets.get(ev.subnet_id or "")
-                out = eni.outcome if eni else self.outcomes.get(aws.subnet_id) if aws else None
+                out = eni.outcome if eni else self.outcomes.get(ev.subnet_id or "")
                 if out is not None:
                     self._fail(out, name, ev)
             return
         eni_id = ev.eni_id
         assert eni_id is not None  # the parser requires it for successful events
         if ev.name == CREATE:
-            aws = self.state.subnets.get(ev.subnet_id or "")
-            if aws is None:
+            subnet_id = ev.subnet_id or ""
+            sub = self.subnets.get(subnet_id)
+            if sub is None:
                 self._skip("other-subnet")
                 return
             if eni_id in self.created and eni_id in self.enis:
@@ -356,7 +359,7 @@ class _Replayer:
                     f"{ev.where}: {eni_id} already exists in the starting state: the --enis "
                     "snapshot must be taken before the trace's first event"
                 )
-            eni = _Eni(aws.subnet, self.outcomes[aws.subnet_id])
+            eni = _Eni(sub, self.outcomes[subnet_id])
             if not self._allocate(eni_id, eni, ev, primary=True):
                 self.failed_enis.add(eni_id)
                 self._done(eni, ev)
@@ -393,10 +396,10 @@ class _Replayer:
         self._point(eni.outcome, eni.subnet, ev.time_s - self.start, ev.time)
 
     def result(self, trace: Trace, policy: str, reservations: list[str]) -> ReplayResult:
-        for aws in self.state:
-            out = self.outcomes[aws.subnet_id]
-            out.free_prefixes_end = aws.subnet.free_prefix_count()
-            out.available_end = aws.subnet.available_ip_count()
+        for subnet_id, sub in self.subnets.items():
+            out = self.outcomes[subnet_id]
+            out.free_prefixes_end = sub.free_prefix_count()
+            out.available_end = sub.available_ip_count()
         skipped = dict(self.skipped)
         if trace.other_records:
             skipped["other-call"] = trace.other_records
@@ -430,32 +433,63 @@ def _check_policy(policy: str | None, reserve: Sequence[tuple[str, str]]) -> str
     return get_policy(policy).name
 
 
+def _subnet_map(subnets: Mapping[str, Subnet]) -> dict[str, Subnet]:
+    """``subnets`` checked (a mapping of str ids to Subnets), copied in order."""
+    if not isinstance(subnets, Mapping):
+        raise InvalidArgumentType(
+            "replay takes the starting subnets as a mapping of subnet id -> Subnet, not "
+            f"{type(subnets).__name__} (from an AwsState: state.subnet_map(), or "
+            "subnetfrag.aws.replay_files to read the files)"
+        )
+    out: dict[str, Subnet] = {}
+    for subnet_id, sub in subnets.items():
+        if not isinstance(subnet_id, str) or not isinstance(sub, Subnet):
+            raise InvalidArgumentType(
+                "replay takes a mapping of subnet id (str) -> Subnet, found "
+                f"{type(subnet_id).__name__} -> {type(sub).__name__}"
+            )
+        out[subnet_id] = sub
+    return out
+
+
 def replay(
     trace: Trace,
-    state: AwsState,
+    subnets: Mapping[str, Subnet],
     *,
     policy: str | None = None,
     reserve: Iterable[tuple[str, str] | str] = (),
 ) -> ReplayResult:
-    """Replay ``trace`` on ``state`` (modified in place: the subnets end in the
-    replayed state) with ``policy`` (default: ``"as-recorded"``, or ``"random"``
-    when reservations are added) after adding the CIDR reservations
-    ``reserve`` (``(cidr, kind)`` pairs or ``"CIDR:kind"`` text) to the subnets
-    that hold them. See the module doc for the rules.
+    """Replay ``trace`` on ``subnets`` (subnet id, as the trace's
+    ``CreateNetworkInterface`` calls name it, -> :class:`Subnet` in the state
+    before the trace's first event; an allocation whose owner has an
+    ``eni_id`` belongs to that ENI) with ``policy`` (default:
+    ``"as-recorded"``, or ``"random"`` when reservations are added) after adding
+    the CIDR reservations ``reserve`` (``(cidr, kind)`` pairs or ``"CIDR:kind"``
+    text) to the subnets that hold them. The subnets are modified in place:
+    they end in the replayed state. The results list the subnets in the
+    mapping's order. See the module doc for the rules.
+
+    A mapping, not the subnets alone, because ``Subnet.subnet_id`` is optional
+    and the trace names subnets by id: the key is the id the events match.
+    (It took an :class:`~subnetfrag.aws.AwsState` until the replay left the
+    AWS layer: pass ``state.subnet_map()``, or read the files with
+    :func:`subnetfrag.aws.replay_files`.)
 
     Raises :class:`ReplayError` (as-recorded with added reservations; a
     reservation in no subnet or conflicting; a trace that contradicts the
-    starting state), :class:`~subnetfrag.errors.UnknownPolicy`.
+    starting state), :class:`~subnetfrag.errors.UnknownPolicy`,
+    :class:`~subnetfrag.errors.InvalidArgumentType` (a TypeError) when
+    ``subnets`` is not a mapping of str -> Subnet.
     Cost: O(events + allocations of the starting state), 10-20 µs an event.
     """
+    by_id = _subnet_map(subnets)
     pairs = [parse_reserve(r) if isinstance(r, str) else r for r in reserve]
     name = _check_policy(policy, pairs)
     added = []
     for cidr, kind in pairs:
         _, _, net = parse_network(cidr, "reservation")
         target = None
-        for aws in state:
-            sub = aws.subnet
+        for sub in by_id.values():
             if sub.first <= net < sub.first + sub.size:
                 target = sub
                 break
@@ -466,40 +500,7 @@ def replay(
         except SubnetFragError as exc:
             raise ReplayError(f"reservation {cidr}: {exc}") from None
         added.append(f"{res.cidr} {kind}")
-    runner = _Replayer(state, name, trace)
+    runner = _Replayer(by_id, name, trace)
     for ev in trace.events:
         runner.apply(ev)
     return runner.result(trace, name, added)
-
-
-def replay_files(
-    trace: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
-    subnets: Source,
-    enis: Source,
-    reservations: Source | None = None,
-    *,
-    policy: str | None = None,
-    reserve: Iterable[tuple[str, str] | str] = (),
-    subnet_ids: Iterable[str] | None = None,
-    seed: int | None = 0,
-    warn: Callable[[AwsWarning], object] | None = None,
-) -> ReplayResult:
-    """Read a CloudTrail trace (:func:`~subnetfrag.aws.cloudtrail.read_trace`)
-    and the starting state (:func:`~subnetfrag.aws.load_files`: describe-subnets,
-    describe-network-interfaces, get-subnet-cidr-reservations output, taken
-    before the trace's first event), then :func:`replay`. ``seed`` seeds the
-    random policy (the same seed gives the same replay). ``warn``, when given,
-    is called with each warning about the starting state (the state's, then
-    each subnet's: an ENI file of another region makes the input incomplete)
-    before the replay.
-
-    Raises :class:`~subnetfrag.aws.AwsInputError` for unreadable or malformed
-    input (naming the file and record) and what :func:`replay` raises.
-    Cost: as :func:`replay` plus reading the files.
-    """
-    events = read_trace(trace)
-    state = load_files(subnets, enis, reservations, subnet_ids=subnet_ids, seed=seed)
-    if warn is not None:
-        for warning in state.all_warnings():
-            warn(warning)
-    return replay(events, state, policy=policy, reserve=reserve)

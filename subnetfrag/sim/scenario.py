@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SubnetFragError
+from ..inputs import read_limited
 from ..instances import UnknownInstanceType, lookup
 from ..ipamd import CniSettings
 from ..owner import OWNER_CLASSES
@@ -34,6 +35,9 @@ from ..subnet import RESERVATION_KINDS, Subnet
 from ..vpc import Vpc
 
 __all__ = [
+    "MAX_CHECKPOINTS",
+    "MAX_DURATION_S",
+    "MAX_SCENARIO_BYTES",
     "POD_ADDRESS_CHOICES",
     "RESERVATION_LAYOUTS",
     "SCHEDULERS",
@@ -50,6 +54,18 @@ __all__ = [
     "parse_value",
 ]
 
+#: The longest simulated time a scenario may ask for: ten years. A run's cost
+#: grows with its simulated time, so an absurd ``duration_s`` (``1e300``) is a
+#: mistake to refuse at once, not a run to start that never ends.
+MAX_DURATION_S = 10 * 366 * 86_400.0
+#: The most checkpoints (rows of the series) a run may record: the series is
+#: kept in memory, so ``checkpoint_s`` may not be tiny against ``duration_s``.
+MAX_CHECKPOINTS = 1_000_000
+#: The most a scenario file may hold: a scenario is a page of TOML (the bundled
+#: ones are a few KiB), so 16 MiB is room for thousands of phases, and reading
+#: stops one byte over it instead of filling memory with an endless input
+#: (``/dev/zero``) or a wrong file.
+MAX_SCENARIO_BYTES = 16 << 20
 #: Pod schedulers: ``spread`` (fewest pods first) and ``binpack`` (most pods first).
 SCHEDULERS: tuple[str, ...] = ("spread", "binpack")
 #: Subnet-selection rules for new ENIs (:data:`subnetfrag.pool.STRATEGIES` names).
@@ -468,6 +484,15 @@ class Scenario:
         name = _str(d, "name", "")
         duration = _number(d, "duration_s", "", positive=True)
         checkpoint = _number(d, "checkpoint_s", "", default=min(300.0, duration), positive=True)
+        if duration > MAX_DURATION_S:
+            raise ScenarioError(
+                f"duration_s must be at most {MAX_DURATION_S:,.0f} (ten years), not {duration:g}"
+            )
+        if duration / checkpoint > MAX_CHECKPOINTS:
+            raise ScenarioError(
+                f"checkpoint_s {checkpoint:g} gives {duration / checkpoint:,.0f} checkpoints over "
+                f"duration_s {duration:g}: at most {MAX_CHECKPOINTS:,} (a larger checkpoint_s)"
+            )
         raw_subnets = _array(d, "subnets", "")
         if not raw_subnets:
             raise ScenarioError("subnets: a scenario needs at least one [[subnets]] table")
@@ -516,11 +541,12 @@ class Scenario:
     @classmethod
     def from_file(cls, path: str | Path) -> Scenario:
         """Read and validate a TOML scenario file. Raises :class:`ScenarioError`
-        for a file that cannot be read, is not TOML (with the line), or is not a
+        for a file that cannot be read or holds more than
+        :data:`MAX_SCENARIO_BYTES`, is not TOML (with the line), or is not a
         valid scenario. O(file size + subnets' sizes)."""
         try:
             with open(path, "rb") as f:
-                raw = f.read()
+                raw = read_limited(f, MAX_SCENARIO_BYTES, f"scenario {path}", "TOML", ScenarioError)
         except OSError as exc:
             raise ScenarioError(f"cannot read scenario {path}: {exc.strerror or exc}") from None
         except MemoryError:
