@@ -1,6 +1,8 @@
 """Read an input whole, but never more than a limit: an endless or enormous
 input (``--enis /dev/zero``, a gzip bomb, a wrong file) is refused with one
-line instead of filling memory until the kernel kills the process.
+line instead of filling memory until the kernel kills the process. And parse
+it so that hostile text (nesting thousands deep, a number of thousands of
+digits) is an input error too, never a crash (:func:`parse_errors_as`).
 
 A bottom-layer helper (it imports nothing of subnetfrag), used wherever an
 input file or stdin is read whole: AWS JSON (:mod:`subnetfrag.aws.ingest`),
@@ -14,9 +16,12 @@ from __future__ import annotations
 import io
 import os
 import stat
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import AnyStr, Protocol, TypeVar
 
-__all__ = ["CHUNK_BYTES", "SupportsRead", "format_size", "read_limited"]
+__all__ = ["CHUNK_BYTES", "SupportsRead", "format_size", "parse_errors_as", "read_limited"]
 
 #: What a stream of unknown size is read by: large enough that the call
 #: overhead is nothing, small enough that the last chunk overshoots little.
@@ -98,3 +103,37 @@ def read_limited(
     if not chunks:
         return stream.read(0)  # an empty bytes or str, as the stream gives
     return chunks[0][:0].join(chunks)
+
+
+@contextmanager
+def parse_errors_as(
+    error: type[Exception],
+    name: str,
+    language: str,
+    *,
+    nesting: str,
+    expected: str = "",
+    passthrough: tuple[type[BaseException], ...] = (),
+) -> Iterator[None]:
+    """Turn every way a parser fails on hostile text, other than its own
+    syntax errors, into ``error`` with a one-line message naming ``name``:
+    nesting deeper than the interpreter's recursion limit (``nesting`` says
+    how deep the real input nests), an integer beyond Python's digit limit
+    (4,300 digits; ``expected`` is appended, e.g. ``" (expected X output)"``),
+    or a document too large for memory. ``error`` itself and ``passthrough``
+    (the parser's own syntax error, already a ``ValueError``) propagate as
+    they are. Used around ``json`` in :mod:`subnetfrag.aws.ingest` and
+    ``tomllib`` in :mod:`subnetfrag.sim.scenario`. O(1) besides the parse."""
+    try:
+        yield
+    except RecursionError:
+        raise error(f"{name}: {language} nested too deeply to read ({nesting})") from None
+    except (error, *passthrough):
+        raise
+    except ValueError:  # int() refusing a number of thousands of digits
+        raise error(
+            f"{name}: unreadable {language}: a number with more than "
+            f"{sys.get_int_max_str_digits():,} digits{expected}"
+        ) from None
+    except MemoryError:
+        raise error(f"{name}: too large to parse in the memory available") from None

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -214,3 +215,30 @@ def test_a_scenario_over_the_limit_is_refused(
     assert main(["simulate", "/dev/zero"]) == 3
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "scenario /dev/zero: TOML larger than" in err
+
+
+def test_parse_errors_as_turns_hostile_text_into_the_callers_error() -> None:
+    import tomllib
+
+    from subnetfrag.inputs import parse_errors_as
+
+    class Bad(ValueError):
+        pass
+
+    cases = [
+        (lambda: json.loads("[" * 100_000), "JSON nested too deeply to read (n)"),
+        (lambda: json.loads("1" * 5_000), "unreadable JSON: a number with more than"),
+    ]
+    for parse, message in cases:
+        with (
+            pytest.raises(Bad, match=re.escape(message)),
+            parse_errors_as(Bad, "f.json", "JSON", nesting="n", expected=" (e)"),
+        ):
+            parse()
+    with (
+        pytest.raises(tomllib.TOMLDecodeError),
+        parse_errors_as(Bad, "s.toml", "TOML", nesting="n", passthrough=(tomllib.TOMLDecodeError,)),
+    ):
+        tomllib.loads("x = = 1")
+    with pytest.raises(Bad, match="^mine$"), parse_errors_as(Bad, "f", "JSON", nesting="n"):
+        raise Bad("mine")

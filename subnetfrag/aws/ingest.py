@@ -34,7 +34,7 @@ from typing import IO, Any
 
 from ..addresses import format_ip, parse_ip
 from ..errors import AddressInUse, NotAllocated, SubnetFragError
-from ..inputs import read_limited
+from ..inputs import parse_errors_as, read_limited
 from ..subnet import Subnet
 from .errors import AwsInputError
 from .owners import attached_instance, eni_class, is_node_evidence, owner_texts, owners_from
@@ -105,27 +105,20 @@ def _decode_value(
     JSON, nesting deeper than the interpreter's recursion limit (about 1,000
     levels; AWS output nests 5), an integer beyond Python's digit limit (4,300
     digits), or a document too large for memory."""
-    try:
-        return decoder.raw_decode(text, pos)
-    except json.JSONDecodeError as exc:
-        raise AwsInputError(
-            f"{name}: malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg} "
-            f"(expected {call} output; {_OUTPUT_HINT})"
-        ) from None
-    except RecursionError:
-        raise AwsInputError(
-            f"{name}: JSON nested too deeply to read (expected {call} output, which nests "
-            "a few levels)"
-        ) from None
-    except AwsInputError:
-        raise
-    except ValueError:  # int() refusing a number of thousands of digits
-        raise AwsInputError(
-            f"{name}: unreadable JSON: a number with more than "
-            f"{sys.get_int_max_str_digits():,} digits (expected {call} output)"
-        ) from None
-    except MemoryError:
-        raise AwsInputError(f"{name}: too large to parse in the memory available") from None
+    with parse_errors_as(
+        AwsInputError,
+        name,
+        "JSON",
+        nesting=f"expected {call} output, which nests a few levels",
+        expected=f" (expected {call} output)",
+    ):
+        try:
+            return decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise AwsInputError(
+                f"{name}: malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg} "
+                f"(expected {call} output; {_OUTPUT_HINT})"
+            ) from None
 
 
 def _documents(

@@ -18,7 +18,6 @@ key (``subnets.0.cidr``, ``cluster.warm_ip_target``, ``phases.1.at_s``).
 from __future__ import annotations
 
 import math
-import sys
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SubnetFragError
-from ..inputs import read_limited
+from ..inputs import parse_errors_as, read_limited
 from ..instances import UnknownInstanceType, lookup
 from ..ipamd import CniSettings
 from ..owner import OWNER_CLASSES
@@ -414,21 +413,14 @@ def _loads(text: str, what: str) -> dict[str, Any]:
     :class:`ScenarioError` naming ``what``: nesting deeper than the
     interpreter's recursion limit, an integer beyond Python's digit limit
     (4,300 digits), or a document too large for memory. O(len(text))."""
-    try:
+    with parse_errors_as(
+        ScenarioError,
+        what,
+        "TOML",
+        nesting="a scenario nests a few levels",
+        passthrough=(tomllib.TOMLDecodeError,),
+    ):
         return tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
-        raise
-    except RecursionError:
-        raise ScenarioError(
-            f"{what}: TOML nested too deeply to read (a scenario nests a few levels)"
-        ) from None
-    except ValueError:  # int() refusing a number of thousands of digits
-        raise ScenarioError(
-            f"{what}: unreadable TOML: a number with more than "
-            f"{sys.get_int_max_str_digits():,} digits"
-        ) from None
-    except MemoryError:
-        raise ScenarioError(f"{what}: too large to parse in the memory available") from None
 
 
 def parse_value(text: str) -> Any:
