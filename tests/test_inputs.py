@@ -240,5 +240,5 @@ def test_parse_errors_as_turns_hostile_text_into_the_callers_error() -> None:
         parse_errors_as(Bad, "s.toml", "TOML", nesting="n", passthrough=(tomllib.TOMLDecodeError,)),
     ):
         tomllib.loads("x = = 1")
-    with pytest.raises(Bad, match="^mine$"), parse_errors_as(Bad, "f", "JSON", nesting="n"):
+    with pytest.raises(Bad, match=r"^mine$"), parse_errors_as(Bad, "f", "JSON", nesting="n"):
         raise Bad("mine")
