@@ -7,6 +7,9 @@ failure seen once is seen again by everyone. ``thorough`` explores: random
 examples, ten times more of them, and the local ``.hypothesis`` database to
 replay what it found (19 minutes measured on a shared 2-core machine): ``make test-thorough``.
 Neither has a deadline: a slow machine must never turn into a failing test.
+Every setting that matters is given explicitly: when ``CI`` is set, hypothesis
+makes its own derandomized CI profile the default that new profiles inherit,
+which would silently turn ``thorough`` into a fixed replay on a CI machine.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import os
 
 from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 settings.register_profile(
     "ci",
@@ -27,6 +31,8 @@ settings.register_profile(
 )
 settings.register_profile(
     "thorough",
+    derandomize=False,
+    database=DirectoryBasedExampleDatabase(".hypothesis/examples"),
     max_examples=1000,
     stateful_step_count=100,
     deadline=None,

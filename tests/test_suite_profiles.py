@@ -19,8 +19,10 @@ def test_ci_profile_is_derandomized_and_keeps_no_database() -> None:
 
 
 def test_thorough_profile_explores() -> None:
+    # also under CI=true, where hypothesis's own CI profile is what others inherit
     thorough = settings.get_profile("thorough")
     assert thorough.derandomize is False
+    assert thorough.database is not None
     assert thorough.max_examples > settings.get_profile("ci").max_examples
 
 
