@@ -38,6 +38,7 @@ hypervisor, falls back to secondary-IP arithmetic).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -321,6 +322,8 @@ def _expression_failed(
 #: typo from costing more than a parse).
 MAX_EXPRESSION_LENGTH = 1000
 _INT32_MAX = 2**31 - 1
+#: cel-go's doubleToInt64Checked refuses a double at or beyond +-2**63.
+_INT64_BOUND = float(2**63)
 
 
 class MaxPodsExpressionError(InvalidMaxPodsArgument):
@@ -369,11 +372,14 @@ def evaluate_max_pods_expression(
     if isinstance(raw, Exception):  # cel-python returns evaluation errors as values
         raise _expression_failed(expression, raw, max_pods)
     # cel-go's ConvertToType(IntType), as nodeadm calls it: doubles truncate,
-    # numeric strings parse, booleans and everything else are errors.
+    # numeric strings parse, booleans and everything else are errors; so is a
+    # double that is NaN, infinite or beyond int64 (cel-go's range error).
     value: int | None = None
     if isinstance(raw, celpy.celtypes.BoolType):
         value = None
-    elif isinstance(raw, int | float):
+    elif isinstance(raw, float):
+        value = int(raw) if math.isfinite(raw) and -_INT64_BOUND < raw < _INT64_BOUND else None
+    elif isinstance(raw, int):
         value = int(raw)
     elif isinstance(raw, str):
         try:
