@@ -1022,9 +1022,7 @@ def test_max_pods_expression_of_no_finite_integer_is_an_input_error(
     # A CEL double that is NaN, infinite or beyond int64 converts to no integer
     # (cel-go's range error; nodeadm keeps its default): an input error, not a
     # Python int() crash (exit 70).
-    status, out, err = run(
-        capsys, "max-pods", "m5.large", "--max-pods-expression", expression
-    )
+    status, out, err = run(capsys, "max-pods", "m5.large", "--max-pods-expression", expression)
     assert (status, out) == (3, "") and err.count("\n") == 1
     assert err.startswith("subnetfrag: error: max-pods expression ")
     assert "not an integer (nodeadm would keep 29)" in err
