@@ -158,3 +158,20 @@ def test_control_characters_from_a_scenario_never_reach_the_terminal() -> None:
     assert "\x1b" not in out and "\u202e" not in out
     assert out.startswith("scenario evil\\x1b[31m\\nFAKE LINE\\u202e: 1 policy")
     assert "lowest, description=b\\x1b[2J" in out
+
+
+def test_a_huge_kubelet_max_pods_is_no_cap_not_a_huge_allocation() -> None:
+    # The scheduler kept one bucket per possible pod count: max_pods=10**12
+    # allocated 10**12 lists (seconds per 10**7, then out of memory). Now it
+    # runs like any cap the pods never reach.
+    def summary(max_pods: int) -> dict[str, object]:
+        status, out, err = run(
+            "simulate", "seed-5-nodes", "--set", "duration_s=300",
+            "--set", f"cluster.max_pods={max_pods}", "--format", "json",
+        )  # fmt: skip
+        assert (status, err) == (EXIT_OK, "")
+        result: dict[str, object] = json.loads(out)["summary"]
+        assert result.pop("max_pods") == max_pods
+        return result
+
+    assert summary(10**12) == summary(110)

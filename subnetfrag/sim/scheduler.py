@@ -12,7 +12,8 @@ until ipamd has an address for it, which is what a real cluster does.
 
 Nodes are kept in buckets by pod count, with a bitset of the non-empty
 buckets, so a choice is two integer bit operations and a random index: O(1)
-for the cluster sizes simulated (max pods <= a few hundred).
+for the cluster sizes simulated (max pods <= a few hundred). Buckets exist only
+up to the largest pod count seen, so memory does not grow with max pods.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ class Scheduler:
         self._binpack = kind == "binpack"
         self._limit = max(limit, 0)
         self._rng = rng
-        self._buckets: list[list[int]] = [[] for _ in range(self._limit)]
+        # grown on demand: a kubelet max pods of 10**9 must not cost 10**9 lists
+        self._buckets: list[list[int]] = []
         self._pos: dict[int, int] = {}  # node -> index in its bucket
         self._count: dict[int, int] = {}  # node -> pods (schedulable nodes only)
         self._mask = 0  # bit c set: bucket c is not empty
@@ -78,6 +80,8 @@ class Scheduler:
     def _put(self, node: int, pods: int) -> None:
         if pods >= self._limit:
             return
+        while len(self._buckets) <= pods:
+            self._buckets.append([])
         bucket = self._buckets[pods]
         self._pos[node] = len(bucket)
         bucket.append(node)
