@@ -175,3 +175,16 @@ def test_a_huge_kubelet_max_pods_is_no_cap_not_a_huge_allocation() -> None:
         return result
 
     assert summary(10**12) == summary(110)
+
+
+def test_a_ramp_that_puts_a_tick_on_a_rounding_edge_ends() -> None:
+    # ramp_s=1 starts the 5 nodes at 0.2 s steps; a node's next ipamd tick
+    # after 17.9 s came out as 2.9 + 3 * 5.0 == 17.9 (floor of 14.999...), the
+    # same instant, and the run looped there forever.
+    status, out, err = run(
+        "simulate", "seed-5-nodes", "--set", "duration_s=60", "--set", "checkpoint_s=30",
+        "--set", "phases.0.ramp_s=1", "--format", "json",
+    )  # fmt: skip
+    assert (status, err) == (EXIT_OK, "")
+    summary = json.loads(out)["summary"]
+    assert (summary["nodes"], summary["pods_running"]) == (5, 5)

@@ -74,7 +74,10 @@ class _Run:
         if not_before < first:
             return first
         k = int((not_before - first) // POOL_MONITOR_INTERVAL_S) + 1
-        return first + k * POOL_MONITOR_INTERVAL_S
+        at = first + k * POOL_MONITOR_INTERVAL_S
+        if at <= not_before:  # rounding: (17.9 - 2.9) // 5 is 2.0, and 2.9 + 15 is 17.9
+            at += POOL_MONITOR_INTERVAL_S  # never the same instant: that tick would loop
+        return at
 
     def wake(self, node: SimNode) -> None:
         """The node's pods changed: run its ipamd pass at its next tick (if
