@@ -188,3 +188,23 @@ def test_a_ramp_that_puts_a_tick_on_a_rounding_edge_ends() -> None:
     assert (status, err) == (EXIT_OK, "")
     summary = json.loads(out)["summary"]
     assert (summary["nodes"], summary["pods_running"]) == (5, 5)
+
+
+def test_odd_override_indexes_and_scenario_names_are_input_errors() -> None:
+    # "²" passes str.isdigit() but not int(); a 5,000-character name made
+    # Path.exists() raise "File name too long"; a scheduler address without a
+    # port made distributed raise ValueError: each was an internal error (70).
+    long_name = "a" * 5000
+    cases = [
+        (("simulate", "seed-5-nodes", "--set", "phases.².nodes=1"),
+         "unknown key phases.².nodes: phases.² is not an index (0 to 0)"),
+        (("bench-policies", "seed-5-nodes", "--seeds", "1", "--vary", "phases.².nodes=1,2"),
+         "unknown key phases.².nodes: phases.² is not an index (0 to 0)"),
+        (("simulate", long_name), "is neither a bundled scenario"),
+        (("bench-policies", "seed-5-nodes", "--seeds", "1", "--scheduler", "bogus"),
+         "cannot reach the Dask scheduler at bogus: missing port number"),
+    ]  # fmt: skip
+    for argv, text in cases:
+        status, out, err = run(*argv)
+        assert (status, out) == (EXIT_ERROR, ""), (argv[:3], err)
+        assert err.count("\n") == 1 and text in err, (argv[:3], err)

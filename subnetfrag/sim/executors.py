@@ -133,7 +133,7 @@ class DaskExecutor:
         if isinstance(scheduler, str):
             try:
                 self.client = distributed.Client(scheduler, timeout=timeout_s)
-            except (OSError, TimeoutError) as exc:
+            except (OSError, TimeoutError, ValueError) as exc:  # ValueError: no port, say
                 raise ExecutorUnavailable(
                     f"cannot reach the Dask scheduler at {scheduler}: {exc}"
                 ) from None

@@ -588,7 +588,11 @@ class Scenario:
         text = str(name_or_path)
         if not text.endswith(".toml") and text in cls.bundled_names():
             return cls.bundled(text)
-        if not Path(text).exists() and "/" not in text and not text.endswith(".toml"):
+        try:
+            exists = Path(text).exists()
+        except (OSError, ValueError):  # a name too long, a NUL: no such file
+            exists = False
+        if not exists and "/" not in text and not text.endswith(".toml"):
             raise ScenarioError(
                 f"{text!r} is neither a bundled scenario ({', '.join(cls.bundled_names())}) "
                 "nor a file"
@@ -646,7 +650,8 @@ class Scenario:
         for depth, part in enumerate(parts[:-1]):
             shown = ".".join(parts[: depth + 1])
             if isinstance(node, list):
-                if not part.isdigit() or int(part) >= len(node):
+                # ASCII digits only: "²" is a digit to str.isdigit, not to int()
+                if not (part.isascii() and part.isdigit()) or int(part) >= len(node):
                     raise ScenarioError(
                         f"unknown key {key}: {shown} is not an index (0 to {len(node) - 1})"
                     )
