@@ -208,3 +208,13 @@ def test_odd_override_indexes_and_scenario_names_are_input_errors() -> None:
         status, out, err = run(*argv)
         assert (status, out) == (EXIT_ERROR, ""), (argv[:3], err)
         assert err.count("\n") == 1 and text in err, (argv[:3], err)
+
+
+def test_absurd_seed_and_worker_counts_are_usage_errors() -> None:
+    # 10**30 seeds: bench() built list(range(10**30)) (OverflowError, exit 70);
+    # 10**30 workers: a process pool of 10**30 (OverflowError, exit 70).
+    huge = str(10**30)
+    for option in ("--seeds", "--workers"):
+        status, out, err = run("bench-policies", "seed-5-nodes", option, huge)
+        assert (status, out) == (EXIT_USAGE, "") and err.count("\n") == 1, err
+        assert f"argument {option}: must be at most " in err and "1,000,000,000" in err

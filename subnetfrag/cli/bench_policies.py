@@ -26,6 +26,11 @@ from .scenario_options import (
 
 __all__ = ["add_bench_parser", "run_bench_policies"]
 
+#: Beyond these a count is a typo, not a plan: 10**30 seeds made bench() build
+#: range(10**30) into a list (OverflowError) and 10**30 workers a process pool.
+MAX_SEEDS = 100_000
+MAX_WORKERS = 1024
+
 _EPILOG = """\
 examples:
   subnetfrag bench-policies steady-churn --seeds 10
@@ -102,6 +107,12 @@ def add_bench_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
 
 
 def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    for option, value, most in (
+        ("--seeds", args.seeds, MAX_SEEDS),
+        ("--workers", args.workers, MAX_WORKERS),
+    ):
+        if value is not None and value > most:
+            parser.error(f"argument {option}: must be at most {most:,}, not {value:,}")
     names = [n.strip() for n in args.policies.split(",") if n.strip()]
     if not names:
         parser.error("--policies names no policy")
