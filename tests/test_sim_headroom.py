@@ -263,3 +263,21 @@ def test_headroom_on_incomplete_input_warns_and_marks_the_figures_upper_bounds(
     assert (status, err) == (EXIT_OK, "") and "incomplete" not in out
     doc = json.loads(run(*argv, "--format", "json")[1])
     assert doc["input_complete"] is True and doc["subnets"][0]["input_complete"] is True
+
+
+def test_an_absurd_run_count_is_refused_before_any_run() -> None:
+    # --runs 10**30 ran until killed; the library refuses above MAX_RUNS, and
+    # serve --once reports it the same way.
+    from subnetfrag.sim.headroom import MAX_RUNS, InvalidHeadroomArgument, headroom
+
+    huge = 10**30
+    for argv in (
+        ("headroom", "--example", "--instance-type", "m5.large", "--runs", str(huge)),
+        ("serve", "--example", "--once", "--headroom-instance-type", "m5.large",
+         "--headroom-runs", str(huge)),
+    ):  # fmt: skip
+        status, out, err = run(*argv)
+        assert (status, out) == (EXIT_ERROR, "")
+        assert err == f"subnetfrag: error: runs must be at most {MAX_RUNS:,}, not {huge:,}\n"
+    with pytest.raises(InvalidHeadroomArgument, match="at most"):
+        headroom(sf.Subnet("10.0.0.0/24"), instance_type="m5.large", runs=MAX_RUNS + 1)

@@ -43,6 +43,7 @@ from .cluster import PoolAllocator
 from .scenario import SUBNET_SELECTIONS
 
 __all__ = [
+    "MAX_RUNS",
     "HeadroomFigures",
     "HeadroomResult",
     "InvalidHeadroomArgument",
@@ -52,6 +53,10 @@ __all__ = [
 
 #: ipamd passes a node may take to settle; far above what any setting needs.
 _MAX_PASSES = 1000
+
+#: More runs than this is a typo (10**30 ran "forever"): the percentiles are
+#: steady long before.
+MAX_RUNS = 100_000
 _PERCENTILES = (10, 50, 90)
 
 
@@ -255,7 +260,8 @@ def headroom(
     ``pods_per_node``: pods on each new node (None: the node's pod capacity,
     max pods - 2). ``runs`` runs, seeded from ``seed`` (deterministic).
 
-    Raises :class:`InvalidHeadroomArgument` (a bad count, no subnet, more
+    Raises :class:`InvalidHeadroomArgument` (a bad count, more than
+    :data:`MAX_RUNS` runs, no subnet, more
     pods than a node admits), :class:`~subnetfrag.ipamd.InvalidCniSettings`,
     :class:`~subnetfrag.instances.UnknownInstanceType`,
     :class:`~subnetfrag.pool.UnknownStrategy` and
@@ -271,7 +277,8 @@ def headroom(
             f"subnet_selection must be one of {', '.join(SUBNET_SELECTIONS)}, "
             f"not {subnet_selection!r}"
         )
-    _count("runs", runs, 1)
+    if _count("runs", runs, 1) > MAX_RUNS:
+        raise InvalidHeadroomArgument(f"runs must be at most {MAX_RUNS:,}, not {runs:,}")
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise InvalidHeadroomArgument(f"seed must be an integer, not {seed!r}")
     cni = _settings(settings)
