@@ -216,3 +216,32 @@ def test_set_values_are_read_as_toml_else_as_text() -> None:
     assert parse_value("true") is True and parse_value('"x"') == "x"
     assert parse_value("top-half") == "top-half" and parse_value("") is None
     assert parse_value("[1, 2]") == [1, 2]
+
+
+def test_rates_asking_for_absurdly_many_events_are_refused_at_once() -> None:
+    # pod_churn_per_s = 1e9, node_replacement_interval_s = 1e-300 or a tenant
+    # churning 1e9 a second ran until killed; the bundled scenarios ask for a
+    # few thousand events, far below the bound.
+    import contextlib
+    import io
+
+    from subnetfrag.cli import EXIT_ERROR, main
+    from subnetfrag.sim.scenario import MAX_EVENTS, expected_events
+
+    for name in Scenario.bundled_names():
+        s = Scenario.bundled(name)
+        assert 0 <= expected_events(s.duration_s, s.phases, s.tenants) < MAX_EVENTS / 1000
+    for scenario, key in (
+        ("seed-5-nodes", "phases.0.pod_churn_per_s=1e9"),
+        ("seed-5-nodes", "phases.0.node_replacement_interval_s=1e-300"),
+        ("noisy-neighbours", "tenants.0.churn_per_s=1e9"),
+    ):
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = main(["simulate", scenario, "--set", "duration_s=60", "--set", key])
+        assert (status, out.getvalue()) == (EXIT_ERROR, "")
+        assert err.getvalue().count("\n") == 1
+        assert "workload events over duration_s 60" in err.getvalue()
+        assert f"at most {MAX_EVENTS:,}" in err.getvalue()
+    busy = Scenario.bundled("seed-5-nodes").with_override("phases.0.pod_churn_per_s", 1000.0)
+    assert expected_events(busy.duration_s, busy.phases, busy.tenants) == 1000.0 * 600

@@ -36,6 +36,7 @@ from ..vpc import Vpc
 __all__ = [
     "MAX_CHECKPOINTS",
     "MAX_DURATION_S",
+    "MAX_EVENTS",
     "MAX_SCENARIO_BYTES",
     "POD_ADDRESS_CHOICES",
     "RESERVATION_LAYOUTS",
@@ -60,6 +61,13 @@ MAX_DURATION_S = 10 * 366 * 86_400.0
 #: The most checkpoints (rows of the series) a run may record: the series is
 #: kept in memory, so ``checkpoint_s`` may not be tiny against ``duration_s``.
 MAX_CHECKPOINTS = 1_000_000
+#: The most workload events (pod churn, node replacements, burst pods, tenant
+#: churn) a scenario may ask for over its duration, as
+#: :func:`expected_events` counts them: at 10-20 µs an event, 10**8 is half an
+#: hour of one core. ``pod_churn_per_s = 1e9`` or
+#: ``node_replacement_interval_s = 1e-300`` is a mistake to refuse at once, not
+#: a run that never ends.
+MAX_EVENTS = 10**8
 #: The most a scenario file may hold: a scenario is a page of TOML (the bundled
 #: ones are a few KiB), so 16 MiB is room for thousands of phases, and reading
 #: stops one byte over it instead of filling memory with an endless input
@@ -519,6 +527,13 @@ class Scenario:
                     f"after {phases[i - 1].at_s:g})"
                 )
         tenants = tuple(_tenant(t, i, len(subnets)) for i, t in enumerate(_array(d, "tenants", "")))
+        events = expected_events(duration, phases, tenants)
+        if events > MAX_EVENTS:
+            raise ScenarioError(
+                f"the scenario asks for about {events:.3g} workload events over duration_s "
+                f"{duration:g} (pod churn, node replacement, bursts, tenant churn): at most "
+                f"{MAX_EVENTS:,}; lower the rates or the duration"
+            )
         return cls(
             name=name,
             duration_s=duration,
@@ -668,6 +683,27 @@ class Scenario:
         else:
             node[leaf] = value
         return Scenario.from_dict(d)
+
+
+def expected_events(
+    duration_s: float, phases: tuple[PhaseSpec, ...], tenants: tuple[TenantSpec, ...]
+) -> float:
+    """The workload events the rates of ``phases`` and ``tenants`` ask for over
+    ``duration_s``: each phase's pod churn, node replacements and burst pods
+    over the time it lasts (to the next phase or the end), plus the tenants'
+    churn. An expectation (churn is Poisson), for refusing an
+    absurd scenario before it runs; ipamd ticks and retries are not counted.
+    O(phases + tenants)."""
+    total = 0.0
+    for i, p in enumerate(phases):
+        end = phases[i + 1].at_s if i + 1 < len(phases) else duration_s
+        span = max(min(end, duration_s) - p.at_s, 0.0)
+        total += p.pod_churn_per_s * span
+        if p.node_replacement_interval_s:
+            total += span / p.node_replacement_interval_s
+        if p.burst_pods:
+            total += (span / p.burst_interval_s + 1) * p.burst_pods
+    return total + sum(t.churn_per_s * duration_s for t in tenants)
 
 
 def _layout(cidr: str, layout: Any) -> dict[str, Any] | None:
