@@ -175,9 +175,10 @@ def max_pods(
     ``custom_networking`` takes the primary ENI away; ``max_eni`` limits the
     ENIs counted (the CNI's ``MAX_ENI``, the calculator's ``--cni-max-eni``);
     ``cap`` applies the 110/250 ceiling by vCPU count. ``"al2023"`` and
-    ``"karpenter"`` ignore all four (their result's ``notes`` say so, and
-    ``override`` gives the AL2 value to set when it differs); ``reserved_enis``
-    is Karpenter's ``RESERVED_ENIS``. ``max_pods_expression`` (al2023 only) is
+    ``"karpenter"`` ignore the first three (their result's ``notes`` say so,
+    and ``override`` gives the AL2 value to set when it differs) and have no cap
+    (``cap=False`` is refused for them); ``reserved_enis`` is Karpenter's
+    ``RESERVED_ENIS`` (refused for the others). ``max_pods_expression`` (al2023 only) is
     nodeadm's ``maxPodsExpression``: a CEL expression over ``default_enis``,
     ``ips_per_eni`` and ``max_pods`` (the standard value), evaluated with
     cel-python (the optional ``cel`` extra) as nodeadm's
@@ -188,6 +189,7 @@ def max_pods(
     lacks, :class:`PrefixDelegationUnsupported` for prefix mode on a type that is
     neither Nitro nor bare metal, and :class:`InvalidMaxPodsArgument` for a
     ``max_eni`` below 1, an unknown ``bootstrap``, a negative ``reserved_enis``,
+    ``cap=False`` but for al2, ``reserved_enis`` but for karpenter,
     an argument of the wrong type, or (AL2) ``cap=True`` with unknown vCPUs;
     :class:`MaxPodsExpressionError` for an expression that does not compile,
     fails, or gives no valid value (nodeadm would log it and keep the standard
@@ -222,6 +224,16 @@ def max_pods(
     if not isinstance(reserved_enis, int) or isinstance(reserved_enis, bool) or reserved_enis < 0:
         raise InvalidMaxPodsArgument(
             f"reserved_enis must be a non-negative integer, not {reserved_enis!r}"
+        )
+    if not cap and bootstrap != "al2":
+        raise InvalidMaxPodsArgument(
+            f"cap=False turns off the AL2 calculator's 110/250 cap: it needs bootstrap al2 "
+            f"({bootstrap} has no cap to turn off)"
+        )
+    if reserved_enis and bootstrap != "karpenter":
+        raise InvalidMaxPodsArgument(
+            f"reserved_enis is Karpenter's RESERVED_ENIS: it needs bootstrap karpenter, "
+            f"not {bootstrap}"
         )
     if max_pods_expression is not None and bootstrap != "al2023":
         raise InvalidMaxPodsArgument(
@@ -275,7 +287,7 @@ def max_pods_for_node(
         prefix_delegation=prefix_delegation,
         custom_networking=custom_networking,
         max_eni=max_eni,
-        cap=limits.vcpus is not None,
+        cap=limits.vcpus is not None or bootstrap != "al2",
         bootstrap=bootstrap,
     )
 

@@ -24,6 +24,7 @@ from subnetfrag.maxpods import (
     from_describe_instance_types,
     max_pods,
     max_pods_cap,
+    max_pods_for_node,
 )
 
 # Values published in awslabs/amazon-eks-ami templates/shared/runtime/eni-max-pods.txt
@@ -581,3 +582,28 @@ def test_max_pods_for_node_is_the_default_everywhere() -> None:
                 custom_networking=cn, max_eni=me,
             )  # fmt: skip
             assert plan.max_pods == want
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"cap": False, "bootstrap": "al2023"}, "cap=False .* needs bootstrap al2"),
+        ({"cap": False, "bootstrap": "karpenter"}, "cap=False .* needs bootstrap al2"),
+        ({"reserved_enis": 1, "bootstrap": "al2"}, "needs bootstrap karpenter, not al2"),
+        ({"reserved_enis": 1, "bootstrap": "al2023"}, "needs bootstrap karpenter, not al2023"),
+    ],
+)
+def test_settings_of_another_bootstrapper_are_refused_not_ignored(
+    kwargs: dict[str, Any], message: str
+) -> None:
+    # the command line refused these already; the library silently ignored them
+    with pytest.raises(InvalidMaxPodsArgument, match=message):
+        max_pods("m5.large", **kwargs)
+    assert max_pods("m5.large", cap=False, bootstrap="al2").max_pods == 29
+    assert max_pods("m5.large", reserved_enis=1, bootstrap="karpenter").max_pods < 29
+
+
+def test_the_node_default_needs_no_vcpus_under_any_bootstrapper() -> None:
+    limits = InstanceLimits("no.cpus", enis=3, ipv4_per_eni=10)
+    for bootstrap in ("al2", "al2023", "karpenter"):
+        assert max_pods_for_node(limits, bootstrap=bootstrap).max_pods == 29
