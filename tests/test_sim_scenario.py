@@ -219,8 +219,9 @@ def test_set_values_are_read_as_toml_else_as_text() -> None:
 
 
 def test_rates_asking_for_absurdly_many_events_are_refused_at_once() -> None:
-    # pod_churn_per_s = 1e9, node_replacement_interval_s = 1e-300 or a tenant
-    # churning 1e9 a second ran until killed; the bundled scenarios ask for a
+    # pod_churn_per_s = 1e9, node_replacement_interval_s = 1e-300, a tenant
+    # churning 1e9 a second or a ramp to 1e9 pods (an event per pod) ran until
+    # killed; the bundled scenarios ask for a
     # few thousand events, far below the bound.
     import contextlib
     import io
@@ -231,17 +232,23 @@ def test_rates_asking_for_absurdly_many_events_are_refused_at_once() -> None:
     for name in Scenario.bundled_names():
         s = Scenario.bundled(name)
         assert 0 <= expected_events(s.duration_s, s.phases, s.tenants) < MAX_EVENTS / 1000
-    for scenario, key in (
+    for scenario, *keys in (
         ("seed-5-nodes", "phases.0.pod_churn_per_s=1e9"),
         ("seed-5-nodes", "phases.0.node_replacement_interval_s=1e-300"),
         ("noisy-neighbours", "tenants.0.churn_per_s=1e9"),
+        ("seed-5-nodes", "phases.0.ramp_s=30", "phases.0.pods=1000000000"),
     ):
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            status = main(["simulate", scenario, "--set", "duration_s=60", "--set", key])
+            status = main(
+                ["simulate", scenario, "--set", "duration_s=60"]
+                + [word for key in keys for word in ("--set", key)]
+            )
         assert (status, out.getvalue()) == (EXIT_ERROR, "")
         assert err.getvalue().count("\n") == 1
         assert "workload events over duration_s 60" in err.getvalue()
         assert f"at most {MAX_EVENTS:,}" in err.getvalue()
     busy = Scenario.bundled("seed-5-nodes").with_override("phases.0.pod_churn_per_s", 1000.0)
     assert expected_events(busy.duration_s, busy.phases, busy.tenants) == 1000.0 * 600
+    ramped = Scenario.bundled("seed-5-nodes").with_override("phases.0.ramp_s", 30)
+    assert expected_events(ramped.duration_s, ramped.phases, ramped.tenants) == 5 + 5

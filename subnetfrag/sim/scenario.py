@@ -61,8 +61,8 @@ MAX_DURATION_S = 10 * 366 * 86_400.0
 #: The most checkpoints (rows of the series) a run may record: the series is
 #: kept in memory, so ``checkpoint_s`` may not be tiny against ``duration_s``.
 MAX_CHECKPOINTS = 1_000_000
-#: The most workload events (pod churn, node replacements, burst pods, tenant
-#: churn) a scenario may ask for over its duration, as
+#: The most workload events (ramp steps, pod churn, node replacements, burst
+#: pods, tenant churn) a scenario may ask for over its duration, as
 #: :func:`expected_events` counts them: at 10-20 µs an event, 10**8 is half an
 #: hour of one core. ``pod_churn_per_s = 1e9`` or
 #: ``node_replacement_interval_s = 1e-300`` is a mistake to refuse at once, not
@@ -531,7 +531,7 @@ class Scenario:
         if events > MAX_EVENTS:
             raise ScenarioError(
                 f"the scenario asks for about {events:.3g} workload events over duration_s "
-                f"{duration:g} (pod churn, node replacement, bursts, tenant churn): at most "
+                f"{duration:g} (ramps, pod churn, node replacement, bursts, tenant churn): at most "
                 f"{MAX_EVENTS:,}; lower the rates or the duration"
             )
         return cls(
@@ -689,15 +689,20 @@ def expected_events(
     duration_s: float, phases: tuple[PhaseSpec, ...], tenants: tuple[TenantSpec, ...]
 ) -> float:
     """The workload events the rates of ``phases`` and ``tenants`` ask for over
-    ``duration_s``: each phase's pod churn, node replacements and burst pods
-    over the time it lasts (to the next phase or the end), plus the tenants'
-    churn. An expectation (churn is Poisson), for refusing an
-    absurd scenario before it runs; ipamd ticks and retries are not counted.
+    ``duration_s``: each phase's ramp steps (one per node or pod of change),
+    and its pod churn, node replacements and burst pods over the time it lasts
+    (to the next phase or the end), plus the tenants' churn. An expectation
+    (churn is Poisson), for refusing an absurd scenario before it runs; ipamd
+    ticks and retries are not counted.
     O(phases + tenants)."""
     total = 0.0
+    nodes = pods = 0
     for i, p in enumerate(phases):
         end = phases[i + 1].at_s if i + 1 < len(phases) else duration_s
         span = max(min(end, duration_s) - p.at_s, 0.0)
+        if p.ramp_s and p.at_s <= duration_s:  # a ramp is one event per node or pod of change
+            total += abs(p.nodes - nodes) + abs(p.pods - pods)
+        nodes, pods = p.nodes, p.pods
         total += p.pod_churn_per_s * span
         if p.node_replacement_interval_s:
             total += span / p.node_replacement_interval_s
