@@ -248,12 +248,10 @@ class _Replayer:
             out.first_failure_time = ev.time
 
     @staticmethod
-    def _release(sub: Subnet, value: int, is_prefix: bool) -> None:
+    def _release(sub: Subnet, value: int) -> None:
         sub.release_offset(value - sub.first)
 
-    def _place(
-        self, sub: Subnet, ev: TraceEvent, wanted: list[tuple[int | None, bool]]
-    ) -> list[tuple[int, bool]]:
+    def _place(self, sub: Subnet, wanted: list[tuple[int | None, bool]]) -> list[tuple[int, bool]]:
         """Allocate ``(explicit value or None, is_prefix)`` in order, all or
         nothing; raises the core's error after undoing the ones made."""
         done: list[tuple[int, bool]] = []
@@ -267,12 +265,12 @@ class _Replayer:
                     got = sub.allocate_ip_offset(offset, policy=self.policy)
                 done.append((got + first, is_prefix))
         except SubnetFragError:
-            for got, is_prefix in reversed(done):
-                self._release(sub, got, is_prefix)
+            for got, _ in reversed(done):
+                self._release(sub, got)
             raise
         return done
 
-    def _allocate(self, eni_id: str, eni: _Eni, ev: TraceEvent, primary: bool) -> bool:
+    def _allocate(self, eni: _Eni, ev: TraceEvent, primary: bool) -> bool:
         """Apply a Create's or Assign's allocations to ``eni``; False when the
         replay failed them (counted)."""
         sub = eni.subnet
@@ -305,7 +303,7 @@ class _Replayer:
                     wanted.append((None, is_prefix))
             pairs = order
         try:
-            placed = self._place(sub, ev, wanted)
+            placed = self._place(sub, wanted)
         except (InsufficientCidrBlocks, InsufficientFreeAddresses, AddressInUse) as exc:
             if self.as_recorded:
                 raise ReplayError(
@@ -360,7 +358,7 @@ class _Replayer:
                     "snapshot must be taken before the trace's first event"
                 )
             eni = _Eni(sub, self.outcomes[subnet_id])
-            if not self._allocate(eni_id, eni, ev, primary=True):
+            if not self._allocate(eni, ev, primary=True):
                 self.failed_enis.add(eni_id)
                 self._done(eni, ev)
                 return
@@ -374,7 +372,7 @@ class _Replayer:
             return
         eni = eni_found
         if ev.name == ASSIGN:
-            self._allocate(eni_id, eni, ev, primary=False)
+            self._allocate(eni, ev, primary=False)
         elif ev.name == UNASSIGN:
             for value, is_prefix in [(a, False) for a in ev.addresses] + [
                 (p, True) for p in ev.prefixes
@@ -383,10 +381,10 @@ class _Replayer:
                 if ours is None or ours[1] != is_prefix:
                     self._skip("not-held")
                     continue
-                self._release(eni.subnet, *ours)
+                self._release(eni.subnet, ours[0])
         elif ev.name == DELETE:
-            for value, is_prefix in eni.held.values():
-                self._release(eni.subnet, value, is_prefix)
+            for value, _ in eni.held.values():
+                self._release(eni.subnet, value)
             del self.enis[eni_id]
         self._done(eni, ev)
 
