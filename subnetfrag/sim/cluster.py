@@ -332,10 +332,14 @@ class Cluster:
                 self.waiting += 1
             placed.append(node)
             sched.update(nid, node.pods)
+        self._note_peak()
+        return placed
+
+    def _note_peak(self) -> None:
+        """Raise ``peak_pods_running`` to the pods running now, if more. O(1)."""
         running = len(self.pods) - self.waiting
         if running > self.peak_pods_running:
             self.peak_pods_running = running
-        return placed
 
     def delete_random_pod(self, now: float) -> SimNode | None:
         """Delete one placed pod chosen uniformly (a waiting one or one with an
@@ -397,9 +401,7 @@ class Cluster:
         while node.waiting and ipam.add_pod(now_s=now):
             node.waiting -= 1
             self.waiting -= 1
-        running = len(self.pods) - self.waiting
-        if running > self.peak_pods_running:
-            self.peak_pods_running = running
+        self._note_peak()
 
     # --------------------------------------------------------- tenants
 
