@@ -366,13 +366,15 @@ class Cluster:
     def delete_pods(self, count: int, now: float) -> set[SimNode]:
         """Scale down by ``count`` pods as a ReplicaSet does: unscheduled pods
         first, then pods waiting for an address, then running ones (random).
-        Returns the nodes that lost a pod. O(count) expected."""
+        Returns the nodes that lost a pod. O(count) for unscheduled and running
+        pods; O(nodes + pods) for each waiting pod deleted (its node is drawn
+        over the nodes, its entry searched in the pod list)."""
         touched: set[SimNode] = set()
         take = min(count, self.unscheduled)
         self.unscheduled -= take
         count -= take
         while count and self.waiting:
-            # a waiting pod: pick a random placed pod until one on a waiting node
+            # a waiting pod: its node drawn in proportion to the pods waiting there
             waiter = self._random_waiting_node()
             waiter.waiting -= 1
             self.waiting -= 1
