@@ -470,6 +470,8 @@ class _Eni:
 
 
 def _ceil_div(a: int, b: int) -> int:
+    """``a / b`` rounded up, for integers with ``b > 0`` (also used by
+    :mod:`subnetfrag.capacity`). O(1)."""
     return -(-a // b)
 
 
