@@ -422,17 +422,17 @@ def main(argv: list[str] | None = None) -> int:
         for line in cross_check(table, cni):
             print(line)
         if args.write_check is not None:
-            check = {
-                "source": header["hypervisor_fallback_source"],
-                "what": "the VPC CNI's ENIs (default card) and IPv4 per ENI by type",
-                "instance_types": {
-                    n: [r["enis"], r["ipv4_per_eni"]] for n, r in sorted(cni.items())
-                },
-            }
-            rows = ",\n".join(
-                f"  {json.dumps(n)}: {json.dumps(v)}" for n, v in check["instance_types"].items()
+            # One type a line: the fixture's diffs then show the types that changed.
+            head = json.dumps(
+                {
+                    "source": header["hypervisor_fallback_source"],
+                    "what": "the VPC CNI's ENIs (default card) and IPv4 per ENI by type",
+                }
             )
-            head = json.dumps({k: v for k, v in check.items() if k != "instance_types"})
+            rows = ",\n".join(
+                f"  {json.dumps(n)}: {json.dumps([r['enis'], r['ipv4_per_eni']])}"
+                for n, r in sorted(cni.items())
+            )
             args.write_check.write_text(
                 f'{head[:-1]}, "instance_types": {{\n{rows}\n}}}}\n', encoding="utf-8"
             )

@@ -45,6 +45,7 @@ from .ipamd import (
     CniSettings,
     CountingAllocator,
     NodeIpam,
+    _ceil_div,
 )
 from .maxpods import BOOTSTRAPS, HOST_NETWORK_PODS, IPS_PER_PREFIX, MaxPods, max_pods_for_node
 from .subnet import MAX_PREFIXLEN, MIN_PREFIXLEN
@@ -122,8 +123,8 @@ def _subnets_of_16(prefixes: int, singles: int) -> int:
     usable = _BLOCKS_PER_16 - 2
     return max(
         1,
-        -(-prefixes // usable),
-        -(-(singles + 16 * prefixes) // (_EDGE_SINGLES + 16 * usable)),
+        _ceil_div(prefixes, usable),
+        _ceil_div(singles + 16 * prefixes, _EDGE_SINGLES + 16 * usable),
     )
 
 
@@ -391,10 +392,6 @@ def _limits(instance_type: str | None, eni_limits: Any) -> InstanceLimits:
     _check_int("eni_limits ENIs", limits.enis, 1, MAX_PLAN_ENIS)
     _check_int("eni_limits IPv4 addresses per ENI", limits.ipv4_per_eni, 1, MAX_PLAN_IPV4_PER_ENI)
     return limits
-
-
-def _ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
 
 
 def _ceil_times(x: int, factor: Fraction) -> int:

@@ -82,7 +82,7 @@ from __future__ import annotations
 import random
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any, Protocol
 
 from .errors import InsufficientCidrBlocks, InsufficientFreeAddressesInSubnet, SubnetFragError
@@ -334,7 +334,7 @@ class SubnetAllocator:
     ``eni_id`` = ``"<owner_prefix>/eni-<n>"``. Each operation costs one subnet
     operation (O(1) for the automatic policies, see :class:`Subnet`)."""
 
-    __slots__ = ("_eni_ids", "_next", "_owner_prefix", "subnet")
+    __slots__ = ("_next", "_owner_prefix", "_secondary_owners", "subnet")
 
     def __init__(self, subnet: Subnet, *, owner_prefix: str = "node") -> None:
         if not isinstance(subnet, Subnet):
@@ -343,17 +343,10 @@ class SubnetAllocator:
             raise ValueError(f"owner_prefix must be a non-empty string, not {owner_prefix!r}")
         self.subnet = subnet
         self._owner_prefix = owner_prefix
-        self._eni_ids: dict[int, str] = {}
+        # Per ENI (by its primary's offset) the Owner of its prefixes and /32s:
+        # built once at attach (Owner is frozen), not once per assignment.
+        self._secondary_owners: dict[int, Owner] = {}
         self._next = 0
-
-    def _owner(self, eni: int, primary: bool, owner_class: str = "eks-pod") -> Owner:
-        return Owner(
-            eni_id=self._eni_ids[eni],
-            instance_id=self._owner_prefix,
-            interface_type="interface",
-            owner_class=owner_class,
-            primary=primary,
-        )
 
     def attach_eni(self, *, role: str = "pods") -> int:
         """Allocate a new ENI's primary /32 by the subnet's policy; return its
@@ -369,18 +362,20 @@ class SubnetAllocator:
             primary=True,
         )
         offset = self.subnet.allocate_ip_offset(owner=owner)
-        self._eni_ids[offset] = eni_id
+        self._secondary_owners[offset] = replace(
+            owner, interface_type="interface", owner_class="eks-pod", primary=False
+        )
         return offset
 
     def assign_prefix(self, eni: int) -> int:
         """Allocate one /28 for that ENI; return its offset. Raises
         :class:`InsufficientCidrBlocks`. O(1)."""
-        return self.subnet.allocate_prefix_offset(owner=self._owner(eni, False))
+        return self.subnet.allocate_prefix_offset(owner=self._secondary_owners[eni])
 
     def assign_ip(self, eni: int) -> int:
         """Allocate one secondary /32 for that ENI; return its offset. Raises
         :class:`InsufficientFreeAddressesInSubnet`. O(1)."""
-        return self.subnet.allocate_ip_offset(owner=self._owner(eni, False))
+        return self.subnet.allocate_ip_offset(owner=self._secondary_owners[eni])
 
     def release(self, handle: int) -> None:
         """Release the /28 or /32 at that offset. Raises
@@ -389,7 +384,7 @@ class SubnetAllocator:
 
     def detach_eni(self, eni: int) -> None:
         """Release the ENI's primary /32. Raises KeyError for an unknown ENI. O(1)."""
-        del self._eni_ids[eni]
+        del self._secondary_owners[eni]
         self.subnet.release_offset(eni)
 
 
@@ -470,6 +465,8 @@ class _Eni:
 
 
 def _ceil_div(a: int, b: int) -> int:
+    """``a / b`` rounded up, for integers with ``b > 0`` (also used by
+    :mod:`subnetfrag.capacity`). O(1)."""
     return -(-a // b)
 
 

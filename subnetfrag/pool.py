@@ -48,7 +48,7 @@ from .errors import (
 )
 from .owner import Owner
 from .policies import Policy, get_policy
-from .subnet import Subnet
+from .subnet import Subnet, _check_optional_str
 from .vpc import UnknownSubnet, Vpc
 
 if TYPE_CHECKING:
@@ -502,10 +502,7 @@ def carve_subnets(
     get_policy(policy)
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise InvalidArgumentType(f"seed must be an int or None, not {type(seed).__name__}")
-    if id_prefix is not None and not isinstance(id_prefix, str):
-        raise InvalidArgumentType(
-            f"id_prefix must be a str or None, not {type(id_prefix).__name__}"
-        )
+    _check_optional_str(id_prefix, "id_prefix")
     counter = itertools.count(1)
 
     def hook(pool: SubnetPool, kind: str) -> Subnet | None:

@@ -162,10 +162,7 @@ class Subnet:
         policy: str | Policy = "random",
         subnet_id: str | None = None,
     ) -> None:
-        if subnet_id is not None and not isinstance(subnet_id, str):
-            raise InvalidArgumentType(
-                f"subnet_id must be a str or None, not {type(subnet_id).__name__}"
-            )
+        _check_optional_str(subnet_id, "subnet_id")
         _check_seed(seed)
         _, plen, first = parse_network(cidr, "subnet CIDR")
         if not MIN_PREFIXLEN <= plen <= MAX_PREFIXLEN:
@@ -573,10 +570,7 @@ class Subnet:
         :class:`InvalidArgumentType` (``reservation_id`` not a str or None).
         Cost: O(addresses covered) in C plus O(blocks covered).
         """
-        if reservation_id is not None and not isinstance(reservation_id, str):
-            raise InvalidArgumentType(
-                f"reservation_id must be a str or None, not {type(reservation_id).__name__}"
-            )
+        _check_optional_str(reservation_id, "reservation_id")
         if not isinstance(kind, str) or kind not in RESERVATION_KINDS:
             raise InvalidReservationKind(
                 f"reservation kind must be 'prefix' or 'explicit', not {kind!r}"
@@ -1006,6 +1000,13 @@ def _check_seed(seed: object) -> None:
         raise InvalidArgumentType(
             f"seed must be an int, a str, bytes or None, not {type(seed).__name__}"
         )
+
+
+def _check_optional_str(value: object, what: str) -> None:
+    """Raise InvalidArgumentType unless ``value`` is a str or None (an id or
+    label: ``subnet_id``, ``reservation_id``, a pool's ``id_prefix``). O(1)."""
+    if value is not None and not isinstance(value, str):
+        raise InvalidArgumentType(f"{what} must be a str or None, not {type(value).__name__}")
 
 
 def _check_int(value: object, what: str) -> None:
