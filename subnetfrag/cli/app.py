@@ -115,12 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_args(args)
         output = Output.for_streams(args.color)
         status = _COMMANDS[args.command](args, output)
-        try:
-            sys.stdout.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise OutputError.of(exc) from None
+        output.flush()
         return status
     except SystemExit as exc:  # --help and --version: argparse printed, and exits
         return exc.code if isinstance(exc.code, int) else 0
