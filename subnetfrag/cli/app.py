@@ -71,8 +71,6 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
 def _check_args(args: argparse.Namespace) -> None:
     """The checks argparse cannot express; ``parser.error`` on failure."""
     parser: argparse.ArgumentParser = args.command_parser
-    if args.command == "simulate":
-        return  # run_simulate checks its own options
     own_check = getattr(args, "check_args", None)
     if own_check is not None:  # a command that checks its own options
         own_check(parser, args)
