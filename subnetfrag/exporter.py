@@ -33,7 +33,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -105,8 +105,7 @@ def _stderr_line(message: str) -> None:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,17 +164,14 @@ class Exporter:
                 warnings = tuple(str(w) for w in state.all_warnings())
             except Exception as exc:
                 duration = time.monotonic() - start
-                with self.lock:
+                with self.lock:  # the last good values stay; only the outcome changes
                     old = self._published
-                    self._published = _Published(
-                        families=old.families,
-                        subnets=old.subnets,
+                    self._published = replace(
+                        old,
                         success=False,
-                        last_success=old.last_success,
                         duration=duration,
                         failures=old.failures + 1,
                         error=_one_line(exc),
-                        warnings=old.warnings,
                     )
                 if raise_errors:
                     raise

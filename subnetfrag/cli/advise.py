@@ -33,6 +33,7 @@ from ..render.advice_text import (
     render_reservation,
     terraform_block,
 )
+from ..render.json_report import subnet_where
 from ..render.terminal import printable
 from ..render.text_report import subnet_heading
 from ..subnet import Subnet
@@ -102,9 +103,7 @@ def _document(
     return {
         "subnet_id": aws.subnet_id,
         "cidr": info.cidr,
-        "name": info.name,
-        "availability_zone": info.availability_zone,
-        "vpc_id": info.vpc_id,
+        **subnet_where(aws),
         "want": want,
         "free_prefixes": aws.subnet.free_prefix_count(),
         # Missing ENIs only hide used addresses: a goal met on incomplete input

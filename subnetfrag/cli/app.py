@@ -71,8 +71,6 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
 def _check_args(args: argparse.Namespace) -> None:
     """The checks argparse cannot express; ``parser.error`` on failure."""
     parser: argparse.ArgumentParser = args.command_parser
-    if args.command == "simulate":
-        return  # run_simulate checks its own options
     own_check = getattr(args, "check_args", None)
     if own_check is not None:  # a command that checks its own options
         own_check(parser, args)
@@ -115,12 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_args(args)
         output = Output.for_streams(args.color)
         status = _COMMANDS[args.command](args, output)
-        try:
-            sys.stdout.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise OutputError.of(exc) from None
+        output.flush()
         return status
     except SystemExit as exc:  # --help and --version: argparse printed, and exits
         return exc.code if isinstance(exc.code, int) else 0

@@ -15,7 +15,7 @@ from ..sim import parse_value
 from ..sim.bench import bench
 from ..sim.executors import make_executor
 from .output import Output
-from .parser import EXIT_OK, _non_negative, _positive, add_command
+from .parser import EXIT_OK, _between, add_command
 from .scenario_options import (
     add_scenario_options,
     check_policies,
@@ -73,7 +73,7 @@ def add_bench_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
     p.add_argument(
         "--seeds",
         metavar="N",
-        type=_positive,
+        type=_between(1, MAX_SEEDS),
         default=30,
         help="runs per cell, seeds 0..N-1 (default 30)",
     )
@@ -88,7 +88,7 @@ def add_bench_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
     where.add_argument(
         "--workers",
         metavar="N",
-        type=_non_negative,
+        type=_between(0, MAX_WORKERS),
         help="a local pool of N processes (0: one per CPU; default: in-process)",
     )
     where.add_argument(
@@ -107,12 +107,6 @@ def add_bench_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
 
 
 def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    for option, value, most in (
-        ("--seeds", args.seeds, MAX_SEEDS),
-        ("--workers", args.workers, MAX_WORKERS),
-    ):
-        if value is not None and value > most:
-            parser.error(f"argument {option}: must be at most {most:,}, not {value:,}")
     names = [n.strip() for n in args.policies.split(",") if n.strip()]
     if not names:
         parser.error("--policies names no policy")

@@ -71,6 +71,17 @@ class Output:
         except OSError as exc:  # ENOSPC on a full disk, EIO...
             raise OutputError.of(exc) from None
 
+    def flush(self) -> None:
+        """Flush stdout, with the errors of :meth:`write`: BrokenPipeError
+        stays itself, any other OSError becomes :class:`OutputError`. O(what
+        is buffered)."""
+        try:
+            self.out.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError.of(exc) from None
+
     def write_json(self, document: object) -> None:
         """Write ``document`` as JSON indented by 2, ending with a newline: the
         ``--format json`` output of every command. Raises TypeError for a

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -167,5 +166,4 @@ def run_serve(args: argparse.Namespace, output: Output) -> int:
         finally:
             server.stop()
     log("subnetfrag: stopped")
-    sys.stdout.flush()
     return EXIT_OK

@@ -93,7 +93,23 @@ def add_simulate_parser(
         format_help="text (default), json (SimResult.to_dict()) or csv (the series)",
         plot_help="also draw the run's series as a PNG (pip install 'subnetfrag[plot]')",
     )
+    sim.set_defaults(check_args=_check)
     return sim
+
+
+def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """The usage errors argparse cannot express (``parser.error``: exit 2):
+    ``--list`` with a scenario or ``--set``, no scenario, an unknown policy,
+    a malformed ``--set``; leaves the parsed ``--set`` pairs in
+    ``args.override_pairs``. O(len(--set))."""
+    if args.list:
+        if args.scenario is not None or args.overrides:
+            parser.error("--list takes no scenario and no --set")
+        return
+    if args.scenario is None:
+        parser.error("give a scenario (a bundled name or a TOML file), or --list")
+    check_policies(parser, [args.policy])
+    args.override_pairs = overrides(parser, args.overrides)
 
 
 def _fmt(value: Any) -> str:
@@ -164,19 +180,12 @@ def _list() -> str:
 
 
 def run_simulate(args: argparse.Namespace, output: Output) -> int:
-    """Run ``simulate``; returns the exit status (0). Usage errors (an
-    unknown policy, a malformed ``--set``) go through the command's parser
-    (exit 2); a bad scenario, key or value raises a library error (exit 3)."""
-    parser: argparse.ArgumentParser = args.command_parser
+    """Run ``simulate`` on options :func:`_check` passed; returns the exit
+    status (0). A bad scenario, key or value raises a library error (exit 3)."""
     if args.list:
-        if args.scenario is not None or args.overrides:
-            parser.error("--list takes no scenario and no --set")
         output.write(_list())
         return 0
-    if args.scenario is None:
-        parser.error("give a scenario (a bundled name or a TOML file), or --list")
-    check_policies(parser, [args.policy])
-    scenario = load_scenario(args.scenario, overrides(parser, args.overrides), plot=args.plot)
+    scenario = load_scenario(args.scenario, args.override_pairs, plot=args.plot)
     result = simulate(scenario, policy=args.policy, seed=args.seed, debug=args.debug_invariants)
     output.write_result(
         args.format, result.to_dict, lambda: render_simulation(result, scenario), result.series_csv

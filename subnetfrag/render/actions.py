@@ -94,13 +94,14 @@ class OwnerAction:
         }
 
 
+def _scope(region: str | None, profile: str | None) -> list[str]:
+    """The ``--region``/``--profile`` words of an AWS CLI line (none unset). O(1)."""
+    return [*(("--region", region) if region else ()), *(("--profile", profile) if profile else ())]
+
+
 def _cli(*words: str, region: str | None, profile: str | None) -> str:
     """A shell-quoted AWS CLI line; ``<...>`` placeholders stay unquoted."""
-    parts = list(words)
-    if region:
-        parts += ["--region", region]
-    if profile:
-        parts += ["--profile", profile]
+    parts = [*words, *_scope(region, profile)]
     return " ".join(w if w.startswith("<") and w.endswith(">") else shlex.quote(w) for w in parts)
 
 
@@ -250,18 +251,22 @@ def _elb(owner: Owner, region: str | None, profile: str | None) -> OwnerAction:
 def _set_subnets(name: str | None, subnets: str, region: str | None, profile: str | None) -> str:
     """``aws elbv2 set-subnets`` on the load balancer called ``name`` (its
     ARN looked up in the same line); ``subnets`` is a placeholder."""
-    arn = (
-        "$(aws elbv2 describe-load-balancers --names "
-        f"{shlex.quote(name or '')} --query 'LoadBalancers[0].LoadBalancerArn' --output text"
-        + (f" --region {shlex.quote(region)}" if region else "")
-        + (f" --profile {shlex.quote(profile)}" if profile else "")
-        + ")"
+    lookup = _cli(
+        "aws",
+        "elbv2",
+        "describe-load-balancers",
+        "--names",
+        name or "",
+        "--query",
+        "LoadBalancers[0].LoadBalancerArn",
+        "--output",
+        "text",
+        region=region,
+        profile=profile,
     )
-    return (
-        f'aws elbv2 set-subnets --load-balancer-arn "{arn}" --subnets {subnets}'
-        + (f" --region {shlex.quote(region)}" if region else "")
-        + (f" --profile {shlex.quote(profile)}" if profile else "")
-    )
+    # Not _cli: the ARN's "$(...)" and the subnets placeholder stay unquoted.
+    scope = "".join(f" {shlex.quote(w)}" for w in _scope(region, profile))
+    return f'aws elbv2 set-subnets --load-balancer-arn "$({lookup})" --subnets {subnets}{scope}'
 
 
 _ENDPOINT = re.compile(r"\b(vpce-[0-9a-f]+)\b")
