@@ -293,6 +293,11 @@ class Subnet:
 
     # --------------------------------------------------------------- counts
 
+    def usable_ip_count(self) -> int:
+        """Addresses AWS lets the subnet assign: its size less the five
+        AWS-reserved ones (a /24 has 251). O(1)."""
+        return self._size - AWS_RESERVED_COUNT
+
     def free_ip_count(self) -> int:
         """Addresses neither allocated nor AWS-reserved (reserved-for-prefix ones
         included). O(1)."""

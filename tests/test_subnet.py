@@ -1013,3 +1013,10 @@ def test_random_prefixes_are_uniform_over_the_tier() -> None:
         s.release(p)
     # df = 12; the 0.999 quantile of chi-square(12) is 32.9
     assert chi_square(list(counts.values())) < 32.9, counts
+
+
+def test_usable_ip_count_is_the_size_less_the_five_aws_reserved() -> None:
+    for plen in (16, 20, 24, 28):
+        s = sf.Subnet(f"10.0.0.0/{plen}")
+        assert s.usable_ip_count() == s.size - len(s.aws_reserved_offsets()) == s.free_ip_count()
+    assert sf.Subnet("10.0.0.0/24").usable_ip_count() == 251

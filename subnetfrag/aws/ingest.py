@@ -651,7 +651,7 @@ def build_state(
             sub = Subnet(info.cidr, seed=seed, subnet_id=sid)
         except SubnetFragError as exc:
             raise AwsInputError(f"{label}: {exc}") from None
-        usable = sub.size - len(sub.aws_reserved_offsets())
+        usable = sub.usable_ip_count()
         count = info.available_ip_address_count
         if count is not None and not 0 <= count <= usable:
             shown = f"{count:,}" if abs(count) < 10**30 else "a number of thousands of digits"

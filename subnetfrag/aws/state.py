@@ -143,7 +143,7 @@ class AwsSubnet:
         if reported is None:
             return None
         sub = self.subnet
-        return sub.size - len(sub.aws_reserved_offsets()) - reported
+        return sub.usable_ip_count() - reported
 
     @property
     def missing_addresses(self) -> int | None:

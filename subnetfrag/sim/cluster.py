@@ -509,7 +509,7 @@ class Cluster:
                 assert subnet.allocation_size_at(handle & _MASK) == 1
         for i, (spec, subnet) in enumerate(zip(self.scenario.subnets, self.subnets, strict=True)):
             m = subnet.extent_map
-            allocated = m.size - len(subnet.aws_reserved_offsets()) - m.nfree
+            allocated = subnet.usable_ip_count() - m.nfree
             assert allocated == expected[i] + spec.preoccupied_ips, (
                 subnet.subnet_id,
                 allocated,
